@@ -1,0 +1,41 @@
+"""scaffold: start portfolio ML projects from templates, and keep them up to date.
+
+The library API below returns dataclasses and never prints; `scaffold.cli` is a thin typer
+front end over it.
+"""
+
+from ._version import __version__
+from .api import (
+    CheckResult,
+    NewProjectResult,
+    UpdateResult,
+    check_project,
+    installed_version,
+    list_paths,
+    list_templates,
+    new_project,
+    resolve_answers,
+    template_questions,
+    update_project,
+)
+from .catalog import CareerPath, Question, TemplateInfo
+from .errors import ScaffoldError
+
+__all__ = [
+    "CareerPath",
+    "CheckResult",
+    "NewProjectResult",
+    "Question",
+    "ScaffoldError",
+    "TemplateInfo",
+    "UpdateResult",
+    "__version__",
+    "check_project",
+    "installed_version",
+    "list_paths",
+    "list_templates",
+    "new_project",
+    "resolve_answers",
+    "template_questions",
+    "update_project",
+]

@@ -1,0 +1,161 @@
+"""Content-addressed artifact storage on the local filesystem.
+
+An artifact is stored once under `objects/<first 2 hex>/<sha256>`. Writing goes to a temporary
+file in `tmp/`, is hashed while it streams, fsync'd, then renamed into place (an atomic step on
+POSIX), so a reader never sees a partial object and a killed writer leaves only a stray
+temporary file, which `gc()` removes. Every read re-hashes the bytes and refuses a mismatch:
+a flipped bit or a hand-edited file never reaches `pickle.loads`.
+
+The layout maps onto an object store (S3, GCS) one to one: the key is the hash, puts are
+whole-object and atomic, and nothing is ever overwritten with different content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import ArtifactIntegrityError, NotFoundError, ValidationError
+
+__all__ = ["ArtifactRef", "ArtifactStore", "ArtifactSource"]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+
+ArtifactSource = bytes | Iterable[bytes] | BinaryIO | Path
+
+
+@dataclass(frozen=True)
+class ArtifactRef:
+    sha256: str
+    size: int
+
+
+def _chunks(source: ArtifactSource) -> Iterator[bytes]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield bytes(source)
+    elif isinstance(source, Path):
+        with source.open("rb") as fh:
+            yield from iter(lambda: fh.read(_CHUNK), b"")
+    elif hasattr(source, "read"):
+        reader = source
+        yield from iter(lambda: reader.read(_CHUNK), b"")  # type: ignore[union-attr]
+    else:
+        for chunk in source:
+            yield bytes(chunk)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ArtifactStore:
+    """Immutable blobs keyed by sha256 under `root`."""
+
+    def __init__(self, root: Path | str, *, fsync: bool = True) -> None:
+        self.root = Path(root).resolve()
+        self.fsync = fsync  # off only for throwaway test registries; durability needs it
+        self._objects = self.root / "objects"
+        self._tmp = self.root / "tmp"
+        self._objects.mkdir(parents=True, exist_ok=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        """The object's path; refuses anything that is not a sha256 hex digest."""
+        if not isinstance(sha256, str) or not _SHA256.match(sha256):
+            raise ValidationError(f"invalid artifact digest {sha256!r}: expected 64 hex digits")
+        path = self._objects / sha256[:2] / sha256
+        if not path.resolve().is_relative_to(self._objects):  # belt and braces
+            raise ValidationError(f"artifact path escapes the store: {sha256!r}")
+        return path
+
+    def put(self, source: ArtifactSource) -> ArtifactRef:
+        """Store `source` and return its digest; storing the same bytes twice is a no-op."""
+        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with tmp.open("wb") as fh:
+                for chunk in _chunks(source):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                if self.fsync:
+                    os.fsync(fh.fileno())
+            sha = digest.hexdigest()
+            final = self.path_for(sha)
+            if final.exists() and self._hash_file(final) == sha:
+                tmp.unlink()
+                return ArtifactRef(sha, size)
+            final.parent.mkdir(exist_ok=True)
+            os.replace(tmp, final)  # atomic: readers see nothing or the whole object
+            if self.fsync:
+                _fsync_dir(final.parent)
+            return ArtifactRef(sha, size)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    @staticmethod
+    def _hash_file(path: Path) -> str:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def read(self, sha256: str, *, what: str = "artifact") -> bytes:
+        """Return the object's bytes after checking their sha256; raise on any mismatch."""
+        path = self.path_for(sha256)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"{what}: artifact {sha256[:12]}... is missing from the store") from None
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha256:
+            raise ArtifactIntegrityError(
+                f"{what}: artifact sha256 mismatch (expected {sha256[:12]}..., found "
+                f"{actual[:12]}...): the file was modified or corrupted; refusing to load it"
+            )
+        return data
+
+    def verify(self, sha256: str) -> bool:
+        path = self.path_for(sha256)
+        return path.exists() and self._hash_file(path) == sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()
+
+    def digests(self) -> set[str]:
+        return {p.name for p in self._objects.glob("??/*") if _SHA256.match(p.name)}
+
+    def gc(self, referenced: set[str], *, min_age_s: float = 3600.0) -> list[str]:
+        """Delete unreferenced objects and stray temporary files older than `min_age_s`.
+
+        The age guard keeps an object that a registration has written but not yet committed.
+        Returns the removed digests and temporary file names.
+        """
+        cutoff = time.time() - min_age_s
+        removed: list[str] = []
+        for path in self._tmp.glob("*.part"):
+            if path.stat().st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+        for sha in self.digests() - referenced:
+            path = self.path_for(sha)
+            if path.stat().st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+                removed.append(sha)
+        return removed

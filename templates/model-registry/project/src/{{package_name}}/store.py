@@ -1,0 +1,930 @@
+"""Metadata storage: one interface (`Store`), one SQL implementation, one class per database.
+
+`SqlStore` holds every query; a subclass only says how to connect, how to open a write
+transaction and how to lock one model's row. All writes that must not interleave (allocating a
+version number, moving an alias, checking a promotion rule and then moving the stage alias)
+run inside one transaction that first locks the model:
+
+- SQLite: `BEGIN IMMEDIATE` takes the database's single write lock (WAL mode keeps readers going);
+- PostgreSQL: `SELECT ... FOR UPDATE` on the model's row serialises writers of that model only.
+
+Version numbers come from a per-model counter that only ever grows (`last_version`), so a number
+is never handed out twice, not even after a failed registration. The audit log and the version
+rows are protected by database triggers: UPDATE and DELETE on them raise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import AlreadyExistsError, NotFoundError, PromotionRefusedError
+from .policy import Decision, decide
+from .records import (
+    STAGE_ALIAS,
+    AuditEntry,
+    ModelVersion,
+    PromotionPolicy,
+    RegisteredModel,
+    Stage,
+    TransitionResult,
+    VersionDraft,
+)
+
+__all__ = ["Delivery", "SqlStore", "SqliteStore", "Store", "Webhook"]
+
+Decider = Callable[..., Decision]
+
+
+@dataclass(frozen=True)
+class Webhook:
+    id: int
+    url: str
+    events: tuple[str, ...]  # "transition", "transition.refused", "alias"
+    has_secret: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "url": self.url, "events": list(self.events)}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event to POST to one webhook (the outbox row written with the transition)."""
+
+    id: int
+    webhook_id: int
+    url: str
+    secret: str | None
+    payload: str
+    attempts: int
+    status: str = "pending"
+    last_error: str | None = None
+
+
+class Store(ABC):
+    """What the registry needs from a metadata database."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def create_model(
+        self, name: str, policy: PromotionPolicy, description: str, actor: str
+    ) -> RegisteredModel: ...
+
+    @abstractmethod
+    def get_model(self, name: str) -> RegisteredModel: ...
+
+    @abstractmethod
+    def list_models(self) -> list[RegisteredModel]: ...
+
+    @abstractmethod
+    def set_policy(self, name: str, policy: PromotionPolicy, actor: str, reason: str) -> None: ...
+
+    @abstractmethod
+    def add_version(
+        self, draft: VersionDraft, actor: str, *, create_with: PromotionPolicy | None = None
+    ) -> int: ...
+
+    @abstractmethod
+    def get_version(self, name: str, version: int) -> ModelVersion: ...
+
+    @abstractmethod
+    def artifact_of(self, name: str, version: int) -> tuple[str, str]: ...
+
+    @abstractmethod
+    def list_versions(self, name: str) -> list[ModelVersion]: ...
+
+    @abstractmethod
+    def referenced_digests(self) -> set[str]: ...
+
+    @abstractmethod
+    def set_tag(self, name: str, version: int, key: str, value: str, actor: str) -> None: ...
+
+    @abstractmethod
+    def delete_tag(self, name: str, version: int, key: str, actor: str) -> None: ...
+
+    @abstractmethod
+    def resolve_alias(self, name: str, alias: str) -> int: ...
+
+    @abstractmethod
+    def list_aliases(self, name: str) -> dict[str, int]: ...
+
+    @abstractmethod
+    def set_alias(self, name: str, alias: str, version: int, actor: str, reason: str) -> int | None: ...
+
+    @abstractmethod
+    def delete_alias(self, name: str, alias: str, actor: str, reason: str) -> int: ...
+
+    @abstractmethod
+    def transition(
+        self,
+        name: str,
+        version: int,
+        target: Stage,
+        actor: str,
+        reason: str,
+        *,
+        force: bool = False,
+        decider: Decider = decide,
+    ) -> TransitionResult: ...
+
+    @abstractmethod
+    def audit(self, model: str | None = None, *, limit: int | None = None) -> list[AuditEntry]: ...
+
+    @abstractmethod
+    def add_webhook(self, url: str, events: tuple[str, ...], secret: str | None) -> Webhook: ...
+
+    @abstractmethod
+    def list_webhooks(self) -> list[Webhook]: ...
+
+    @abstractmethod
+    def delete_webhook(self, webhook_id: int) -> None: ...
+
+    @abstractmethod
+    def claim_deliveries(self, *, limit: int = 100, stale_after_s: float = 60.0) -> list[Delivery]: ...
+
+    @abstractmethod
+    def finish_delivery(self, delivery_id: int, *, ok: bool, attempts: int, error: str | None) -> None: ...
+
+    @abstractmethod
+    def list_deliveries(self) -> list[Delivery]: ...
+
+
+_VERSION_COLUMNS = (
+    "name, version, artifact_sha256, artifact_size, flavour, framework, signature, params, "
+    "metrics, data_fingerprint, git_commit, description, created_by, created_at"
+)
+
+
+def _schema(id_column: str) -> list[str]:
+    """Tables shared by both databases; `id_column` is the dialect's auto-increment key."""
+    return [
+        """CREATE TABLE IF NOT EXISTS registered_models (
+            name TEXT PRIMARY KEY,
+            description TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            greater_is_better BOOLEAN NOT NULL,
+            min_improvement DOUBLE PRECISION NOT NULL,
+            required_tags TEXT NOT NULL,
+            last_version BIGINT NOT NULL DEFAULT 0,
+            created_at DOUBLE PRECISION NOT NULL,
+            created_by TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS model_versions (
+            name TEXT NOT NULL REFERENCES registered_models (name),
+            version BIGINT NOT NULL,
+            artifact_sha256 TEXT NOT NULL,
+            artifact_size BIGINT NOT NULL,
+            flavour TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            params TEXT NOT NULL,
+            metrics TEXT NOT NULL,
+            data_fingerprint TEXT,
+            git_commit TEXT,
+            description TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (name, version))""",
+        """CREATE TABLE IF NOT EXISTS version_tags (
+            name TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (name, version, key),
+            FOREIGN KEY (name, version) REFERENCES model_versions (name, version))""",
+        """CREATE TABLE IF NOT EXISTS aliases (
+            name TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (name, alias),
+            FOREIGN KEY (name, version) REFERENCES model_versions (name, version))""",
+        """CREATE TABLE IF NOT EXISTS archived_versions (
+            name TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            archived_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (name, version),
+            FOREIGN KEY (name, version) REFERENCES model_versions (name, version))""",
+        f"""CREATE TABLE IF NOT EXISTS audit_log (
+            id {id_column},
+            at DOUBLE PRECISION NOT NULL,
+            model TEXT NOT NULL,
+            version BIGINT,
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            details TEXT NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS webhooks (
+            id {id_column},
+            url TEXT NOT NULL,
+            events TEXT NOT NULL,
+            secret TEXT,
+            created_at DOUBLE PRECISION NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS webhook_deliveries (
+            id {id_column},
+            webhook_id BIGINT NOT NULL,
+            url TEXT NOT NULL,
+            secret TEXT,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            last_error TEXT,
+            updated_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS audit_log_model ON audit_log (model, id)",
+        "CREATE INDEX IF NOT EXISTS deliveries_status ON webhook_deliveries (status)",
+    ]
+
+
+class SqlStore(Store):
+    """Every query of the registry, written once for both SQLite and PostgreSQL."""
+
+    placeholder = "?"
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+
+    # -- dialect hooks -------------------------------------------------------------------
+    @abstractmethod
+    def _connect(self) -> Any:
+        """A new connection in autocommit mode, schema created."""
+
+    @abstractmethod
+    def _transaction(self, conn: Any) -> Any:
+        """A context manager around one write transaction on `conn`."""
+
+    @abstractmethod
+    def _lock_model(self, conn: Any, name: str) -> bool:
+        """Inside a write transaction: lock the model against other writers; False if absent."""
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            conn = self._connect()
+            self._local.conn = conn
+            self._local.pid = os.getpid()
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001 - closing is best effort
+                    pass
+            self._connections.clear()
+        self._local = threading.local()
+
+    def _x(self, conn: Any, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        if self.placeholder != "?":
+            sql = sql.replace("?", self.placeholder)
+        return conn.execute(sql, params) if params else conn.execute(sql)
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        conn = self._conn()
+        with self._transaction(conn):
+            yield conn
+
+    def _audit(
+        self,
+        conn: Any,
+        model: str,
+        version: int | None,
+        action: str,
+        outcome: str,
+        actor: str,
+        reason: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self._x(
+            conn,
+            "INSERT INTO audit_log (at, model, version, action, outcome, actor, reason, details) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), model, version, action, outcome, actor, reason, json.dumps(details or {})),
+        )
+
+    def _enqueue(self, conn: Any, event: str, payload: dict[str, Any]) -> None:
+        """Write one outbox row per subscribed webhook, in the caller's transaction."""
+        body = json.dumps({"event_id": uuid.uuid4().hex, "event": event, **payload})
+        for hook_id, url, events, secret in self._x(
+            conn, "SELECT id, url, events, secret FROM webhooks"
+        ).fetchall():
+            if event in events.split(","):
+                self._x(
+                    conn,
+                    "INSERT INTO webhook_deliveries (webhook_id, url, secret, payload, status, "
+                    "attempts, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)",
+                    (hook_id, url, secret, body, time.time()),
+                )
+
+    # -- models --------------------------------------------------------------------------
+    def _insert_model(
+        self, conn: Any, name: str, policy: PromotionPolicy, description: str, actor: str
+    ) -> bool:
+        cur = self._x(
+            conn,
+            "INSERT INTO registered_models (name, description, metric, greater_is_better, "
+            "min_improvement, required_tags, last_version, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (name) DO NOTHING",
+            (
+                name,
+                description,
+                policy.metric,
+                policy.greater_is_better,
+                float(policy.min_improvement),
+                json.dumps(list(policy.required_tags)),
+                time.time(),
+                actor,
+            ),
+        )
+        created = bool(cur.rowcount == 1)
+        if created:
+            self._audit(conn, name, None, "create_model", "ok", actor, description, policy.to_dict())
+        return created
+
+    def create_model(
+        self, name: str, policy: PromotionPolicy, description: str, actor: str
+    ) -> RegisteredModel:
+        with self._write() as conn:
+            if not self._insert_model(conn, name, policy, description, actor):
+                raise AlreadyExistsError(f"model {name!r} already exists")
+        return self.get_model(name)
+
+    @staticmethod
+    def _model_from_row(row: tuple[Any, ...]) -> RegisteredModel:
+        name, description, metric, gib, margin, required, last, created_at, created_by = row
+        policy = PromotionPolicy(metric, bool(gib), float(margin), tuple(json.loads(required)))
+        return RegisteredModel(name, description, policy, int(last), float(created_at), created_by)
+
+    _MODEL_SQL = (
+        "SELECT name, description, metric, greater_is_better, min_improvement, required_tags, "
+        "last_version, created_at, created_by FROM registered_models"
+    )
+
+    def get_model(self, name: str) -> RegisteredModel:
+        row = self._x(self._conn(), self._MODEL_SQL + " WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"model {name!r} does not exist")
+        return self._model_from_row(row)
+
+    def list_models(self) -> list[RegisteredModel]:
+        rows = self._x(self._conn(), self._MODEL_SQL + " ORDER BY name").fetchall()
+        return [self._model_from_row(r) for r in rows]
+
+    def set_policy(self, name: str, policy: PromotionPolicy, actor: str, reason: str) -> None:
+        with self._write() as conn:
+            if not self._lock_model(conn, name):
+                raise NotFoundError(f"model {name!r} does not exist")
+            self._x(
+                conn,
+                "UPDATE registered_models SET metric = ?, greater_is_better = ?, "
+                "min_improvement = ?, required_tags = ? WHERE name = ?",
+                (
+                    policy.metric,
+                    policy.greater_is_better,
+                    float(policy.min_improvement),
+                    json.dumps(list(policy.required_tags)),
+                    name,
+                ),
+            )
+            self._audit(conn, name, None, "set_policy", "ok", actor, reason, policy.to_dict())
+
+    # -- versions ------------------------------------------------------------------------
+    def add_version(
+        self, draft: VersionDraft, actor: str, *, create_with: PromotionPolicy | None = None
+    ) -> int:
+        with self._write() as conn:
+            if not self._lock_model(conn, draft.name):
+                if create_with is None:
+                    raise NotFoundError(f"model {draft.name!r} does not exist")
+                self._insert_model(conn, draft.name, create_with, "", actor)
+                self._lock_model(conn, draft.name)
+            self._x(
+                conn,
+                "UPDATE registered_models SET last_version = last_version + 1 WHERE name = ?",
+                (draft.name,),
+            )
+            (version,) = self._x(
+                conn, "SELECT last_version FROM registered_models WHERE name = ?", (draft.name,)
+            ).fetchone()
+            version = int(version)
+            self._x(
+                conn,
+                f"INSERT INTO model_versions ({_VERSION_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.name,
+                    version,
+                    draft.artifact_sha256,
+                    draft.artifact_size,
+                    draft.flavour,
+                    draft.framework,
+                    json.dumps(draft.signature, sort_keys=True),
+                    json.dumps(draft.params, sort_keys=True),
+                    json.dumps(draft.metrics, sort_keys=True),
+                    draft.data_fingerprint,
+                    draft.git_commit,
+                    draft.description,
+                    actor,
+                    time.time(),
+                ),
+            )
+            for key, value in sorted(draft.tags.items()):
+                self._x(
+                    conn,
+                    "INSERT INTO version_tags (name, version, key, value) VALUES (?, ?, ?, ?)",
+                    (draft.name, version, key, value),
+                )
+            self._audit(
+                conn,
+                draft.name,
+                version,
+                "register",
+                "ok",
+                actor,
+                draft.description,
+                {"artifact_sha256": draft.artifact_sha256},
+            )
+        return version
+
+    def _stage(self, conn: Any, name: str, version: int) -> Stage:
+        rows = self._x(
+            conn,
+            "SELECT alias FROM aliases WHERE name = ? AND version = ? AND alias IN (?, ?)",
+            (name, version, STAGE_ALIAS[Stage.PRODUCTION], STAGE_ALIAS[Stage.STAGING]),
+        ).fetchall()
+        held = {r[0] for r in rows}
+        if STAGE_ALIAS[Stage.PRODUCTION] in held:
+            return Stage.PRODUCTION
+        if STAGE_ALIAS[Stage.STAGING] in held:
+            return Stage.STAGING
+        archived = self._x(
+            conn,
+            "SELECT 1 FROM archived_versions WHERE name = ? AND version = ?",
+            (name, version),
+        ).fetchone()
+        return Stage.ARCHIVED if archived else Stage.NONE
+
+    def _version_from_row(self, conn: Any, row: tuple[Any, ...]) -> ModelVersion:
+        (name, version, sha, size, flavour, framework, signature, params, metrics) = row[:9]
+        data_fp, commit, description, created_by, created_at = row[9:]
+        tags = dict(
+            self._x(
+                conn,
+                "SELECT key, value FROM version_tags WHERE name = ? AND version = ? ORDER BY key",
+                (name, version),
+            ).fetchall()
+        )
+        aliases = tuple(
+            r[0]
+            for r in self._x(
+                conn,
+                "SELECT alias FROM aliases WHERE name = ? AND version = ? ORDER BY alias",
+                (name, version),
+            ).fetchall()
+        )
+        return ModelVersion(
+            name=name,
+            version=int(version),
+            artifact_sha256=sha,
+            artifact_size=int(size),
+            flavour=flavour,
+            framework=framework,
+            signature=json.loads(signature),
+            params=json.loads(params),
+            metrics=json.loads(metrics),
+            data_fingerprint=data_fp,
+            git_commit=commit,
+            description=description,
+            created_by=created_by,
+            created_at=float(created_at),
+            tags=tags,
+            aliases=aliases,
+            stage=self._stage(conn, name, int(version)),
+        )
+
+    def get_version(self, name: str, version: int) -> ModelVersion:
+        conn = self._conn()
+        row = self._x(
+            conn,
+            f"SELECT {_VERSION_COLUMNS} FROM model_versions WHERE name = ? AND version = ?",
+            (name, version),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"models:/{name}/{version} does not exist")
+        return self._version_from_row(conn, row)
+
+    def artifact_of(self, name: str, version: int) -> tuple[str, str]:
+        row = self._x(
+            self._conn(),
+            "SELECT artifact_sha256, flavour FROM model_versions WHERE name = ? AND version = ?",
+            (name, version),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"models:/{name}/{version} does not exist")
+        return str(row[0]), str(row[1])
+
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        conn = self._conn()
+        self.get_model(name)
+        rows = self._x(
+            conn,
+            f"SELECT {_VERSION_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version",
+            (name,),
+        ).fetchall()
+        return [self._version_from_row(conn, r) for r in rows]
+
+    def referenced_digests(self) -> set[str]:
+        rows = self._x(self._conn(), "SELECT DISTINCT artifact_sha256 FROM model_versions")
+        return {r[0] for r in rows.fetchall()}
+
+    def _require_version(self, conn: Any, name: str, version: int) -> None:
+        if not self._lock_model(conn, name):
+            raise NotFoundError(f"model {name!r} does not exist")
+        row = self._x(
+            conn, "SELECT 1 FROM model_versions WHERE name = ? AND version = ?", (name, version)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"models:/{name}/{version} does not exist")
+
+    def set_tag(self, name: str, version: int, key: str, value: str, actor: str) -> None:
+        with self._write() as conn:
+            self._require_version(conn, name, version)
+            self._x(
+                conn,
+                "INSERT INTO version_tags (name, version, key, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value",
+                (name, version, key, value),
+            )
+            self._audit(conn, name, version, "set_tag", "ok", actor, "", {key: value})
+
+    def delete_tag(self, name: str, version: int, key: str, actor: str) -> None:
+        with self._write() as conn:
+            self._require_version(conn, name, version)
+            cur = self._x(
+                conn,
+                "DELETE FROM version_tags WHERE name = ? AND version = ? AND key = ?",
+                (name, version, key),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"models:/{name}/{version} has no tag {key!r}")
+            self._audit(conn, name, version, "delete_tag", "ok", actor, "", {"key": key})
+
+    # -- aliases -------------------------------------------------------------------------
+    def resolve_alias(self, name: str, alias: str) -> int:
+        conn = self._conn()
+        if alias == "latest":
+            row = self._x(
+                conn, "SELECT last_version FROM registered_models WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None or not row[0]:
+                raise NotFoundError(f"model {name!r} has no versions")
+            return int(row[0])
+        row = self._x(
+            conn, "SELECT version FROM aliases WHERE name = ? AND alias = ?", (name, alias)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"models:/{name}@{alias} does not point to any version")
+        return int(row[0])
+
+    def list_aliases(self, name: str) -> dict[str, int]:
+        rows = self._x(
+            self._conn(), "SELECT alias, version FROM aliases WHERE name = ? ORDER BY alias", (name,)
+        ).fetchall()
+        return {a: int(v) for a, v in rows}
+
+    def _current_alias(self, conn: Any, name: str, alias: str) -> int | None:
+        row = self._x(
+            conn, "SELECT version FROM aliases WHERE name = ? AND alias = ?", (name, alias)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def _put_alias(self, conn: Any, name: str, alias: str, version: int, actor: str) -> None:
+        # An upsert: creating a new alias from several writers at once can never collide.
+        self._x(
+            conn,
+            "INSERT INTO aliases (name, alias, version, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, alias) DO UPDATE SET "
+            "version = excluded.version, updated_at = excluded.updated_at, "
+            "updated_by = excluded.updated_by",
+            (name, alias, version, time.time(), actor),
+        )
+
+    def _drop_alias(self, conn: Any, name: str, alias: str) -> None:
+        self._x(conn, "DELETE FROM aliases WHERE name = ? AND alias = ?", (name, alias))
+
+    def set_alias(self, name: str, alias: str, version: int, actor: str, reason: str) -> int | None:
+        with self._write() as conn:
+            self._require_version(conn, name, version)
+            previous = self._current_alias(conn, name, alias)
+            self._put_alias(conn, name, alias, version, actor)
+            moves = {alias: [previous, version]}
+            self._audit(conn, name, version, "set_alias", "ok", actor, reason, {"alias_moves": moves})
+            self._enqueue(
+                conn,
+                "alias",
+                {"model": name, "alias": alias, "version": version, "previous": previous,
+                 "actor": actor, "reason": reason},
+            )
+        return previous
+
+    def delete_alias(self, name: str, alias: str, actor: str, reason: str) -> int:
+        with self._write() as conn:
+            if not self._lock_model(conn, name):
+                raise NotFoundError(f"model {name!r} does not exist")
+            previous = self._current_alias(conn, name, alias)
+            if previous is None:
+                raise NotFoundError(f"models:/{name}@{alias} does not exist")
+            self._drop_alias(conn, name, alias)
+            moves = {alias: [previous, None]}
+            self._audit(
+                conn, name, previous, "delete_alias", "ok", actor, reason, {"alias_moves": moves}
+            )
+            self._enqueue(
+                conn,
+                "alias",
+                {"model": name, "alias": alias, "version": None, "previous": previous,
+                 "actor": actor, "reason": reason},
+            )
+        return previous
+
+    # -- stages --------------------------------------------------------------------------
+    def transition(
+        self,
+        name: str,
+        version: int,
+        target: Stage,
+        actor: str,
+        reason: str,
+        *,
+        force: bool = False,
+        decider: Decider = decide,
+    ) -> TransitionResult:
+        staging, production = STAGE_ALIAS[Stage.STAGING], STAGE_ALIAS[Stage.PRODUCTION]
+        refusal: str | None = None
+        with self._write() as conn:
+            self._require_version(conn, name, version)
+            model = self._model_from_row(
+                self._x(conn, self._MODEL_SQL + " WHERE name = ?", (name,)).fetchone()
+            )
+            current = self._stage(conn, name, version)
+            metrics = json.loads(
+                self._x(
+                    conn,
+                    "SELECT metrics FROM model_versions WHERE name = ? AND version = ?",
+                    (name, version),
+                ).fetchone()[0]
+            )
+            tags = dict(
+                self._x(
+                    conn,
+                    "SELECT key, value FROM version_tags WHERE name = ? AND version = ?",
+                    (name, version),
+                ).fetchall()
+            )
+            prod_version = self._current_alias(conn, name, production)
+            prod_metrics = None
+            if prod_version is not None and prod_version != version:
+                prod_metrics = json.loads(
+                    self._x(
+                        conn,
+                        "SELECT metrics FROM model_versions WHERE name = ? AND version = ?",
+                        (name, prod_version),
+                    ).fetchone()[0]
+                )
+            decision = decider(
+                current=current,
+                target=target,
+                policy=model.policy,
+                candidate_metrics=metrics,
+                candidate_tags=tags,
+                production_metrics=prod_metrics,
+                force=force,
+            )
+            details: dict[str, Any] = {
+                "from_stage": current.value,
+                "to_stage": target.value,
+                "forced": force,
+                "decision": decision.reason,
+            }
+            archived: list[int] = []
+            if not decision.allowed:
+                refusal = decision.reason
+                self._audit(conn, name, version, "transition", "refused", actor, reason, details)
+                self._enqueue(
+                    conn,
+                    "transition.refused",
+                    {"model": name, "version": version, **details, "actor": actor, "reason": reason},
+                )
+            else:
+                moves: dict[str, list[int | None]] = {}
+                now = time.time()
+                if target == Stage.STAGING:
+                    moves[staging] = [self._current_alias(conn, name, staging), version]
+                    self._put_alias(conn, name, staging, version, actor)
+                    self._x(
+                        conn,
+                        "DELETE FROM archived_versions WHERE name = ? AND version = ?",
+                        (name, version),
+                    )
+                elif target == Stage.PRODUCTION:
+                    moves[production] = [prod_version, version]
+                    self._put_alias(conn, name, production, version, actor)
+                    if self._current_alias(conn, name, staging) == version:
+                        moves[staging] = [version, None]
+                        self._drop_alias(conn, name, staging)
+                    if prod_version is not None:
+                        archived.append(prod_version)
+                        self._x(
+                            conn,
+                            "INSERT INTO archived_versions (name, version, archived_at) "
+                            "VALUES (?, ?, ?) ON CONFLICT (name, version) DO NOTHING",
+                            (name, prod_version, now),
+                        )
+                else:  # Archived or None: the version gives up its stage aliases
+                    for alias in (staging, production):
+                        if self._current_alias(conn, name, alias) == version:
+                            moves[alias] = [version, None]
+                            self._drop_alias(conn, name, alias)
+                    if target == Stage.ARCHIVED:
+                        self._x(
+                            conn,
+                            "INSERT INTO archived_versions (name, version, archived_at) "
+                            "VALUES (?, ?, ?) ON CONFLICT (name, version) DO NOTHING",
+                            (name, version, now),
+                        )
+                    else:
+                        self._x(
+                            conn,
+                            "DELETE FROM archived_versions WHERE name = ? AND version = ?",
+                            (name, version),
+                        )
+                details["alias_moves"] = moves
+                details["archived"] = archived
+                self._audit(conn, name, version, "transition", "ok", actor, reason, details)
+                self._enqueue(
+                    conn,
+                    "transition",
+                    {"model": name, "version": version, **details, "actor": actor, "reason": reason},
+                )
+        if refusal is not None:
+            raise PromotionRefusedError(
+                f"models:/{name}/{version}: {current.value} -> {target.value} refused: {refusal}"
+            )
+        return TransitionResult(name, version, current, target, tuple(archived), force)
+
+    # -- audit ---------------------------------------------------------------------------
+    def audit(self, model: str | None = None, *, limit: int | None = None) -> list[AuditEntry]:
+        sql = "SELECT id, at, model, version, action, outcome, actor, reason, details FROM audit_log"
+        params: tuple[Any, ...] = ()
+        if model is not None:
+            sql += " WHERE model = ?"
+            params = (model,)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._x(self._conn(), sql, params).fetchall()
+        return [
+            AuditEntry(
+                int(i), float(at), m, None if v is None else int(v), a, o, actor, r, json.loads(d)
+            )
+            for i, at, m, v, a, o, actor, r, d in rows
+        ]
+
+    # -- webhooks ------------------------------------------------------------------------
+    def add_webhook(self, url: str, events: tuple[str, ...], secret: str | None) -> Webhook:
+        with self._write() as conn:
+            (hook_id,) = self._x(
+                conn,
+                "INSERT INTO webhooks (url, events, secret, created_at) VALUES (?, ?, ?, ?) "
+                "RETURNING id",
+                (url, ",".join(events), secret, time.time()),
+            ).fetchone()
+        return Webhook(int(hook_id), url, tuple(events), secret is not None)
+
+    def list_webhooks(self) -> list[Webhook]:
+        rows = self._x(self._conn(), "SELECT id, url, events, secret FROM webhooks ORDER BY id")
+        return [Webhook(int(i), u, tuple(e.split(",")), s is not None) for i, u, e, s in rows]
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        with self._write() as conn:
+            cur = self._x(conn, "DELETE FROM webhooks WHERE id = ?", (webhook_id,))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"webhook {webhook_id} does not exist")
+
+    _DELIVERY_SQL = (
+        "SELECT id, webhook_id, url, secret, payload, attempts, status, last_error "
+        "FROM webhook_deliveries"
+    )
+
+    def claim_deliveries(self, *, limit: int = 100, stale_after_s: float = 60.0) -> list[Delivery]:
+        """Mark pending deliveries as being sent by this process and return them.
+
+        A delivery stuck in `sending` for longer than `stale_after_s` (its sender died) is
+        claimed again, so events are delivered at least once.
+        """
+        conn = self._conn()
+        stale = time.time() - stale_after_s
+        rows = self._x(
+            conn,
+            self._DELIVERY_SQL + " WHERE status = 'pending' OR (status = 'sending' AND "
+            f"updated_at < ?) ORDER BY id LIMIT {int(limit)}",
+            (stale,),
+        ).fetchall()
+        claimed = []
+        for row in rows:
+            cur = self._x(
+                conn,
+                "UPDATE webhook_deliveries SET status = 'sending', updated_at = ? WHERE id = ? "
+                "AND (status = 'pending' OR (status = 'sending' AND updated_at < ?))",
+                (time.time(), row[0], stale),
+            )
+            if cur.rowcount == 1:
+                claimed.append(Delivery(int(row[0]), int(row[1]), *row[2:5], int(row[5]), "sending"))
+        return claimed
+
+    def finish_delivery(self, delivery_id: int, *, ok: bool, attempts: int, error: str | None) -> None:
+        self._x(
+            self._conn(),
+            "UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, updated_at = ? "
+            "WHERE id = ?",
+            ("delivered" if ok else "failed", attempts, error, time.time(), delivery_id),
+        )
+
+    def list_deliveries(self) -> list[Delivery]:
+        rows = self._x(self._conn(), self._DELIVERY_SQL + " ORDER BY id").fetchall()
+        return [
+            Delivery(int(r[0]), int(r[1]), r[2], r[3], r[4], int(r[5]), r[6], r[7]) for r in rows
+        ]
+
+
+class SqliteStore(SqlStore):
+    """SQLite in WAL mode: one file, many reader processes, one writer at a time."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._schema_ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=60.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # FULL: a commit survives power loss, so a version number is never handed out twice.
+        conn.execute("PRAGMA synchronous = FULL")
+        if not self._schema_ready:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _schema("INTEGER PRIMARY KEY AUTOINCREMENT") + _SQLITE_TRIGGERS:
+                    conn.execute(statement)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._schema_ready = True
+        return conn
+
+    @contextmanager
+    def _transaction(self, conn: Any) -> Iterator[None]:
+        conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not at the first write
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _lock_model(self, conn: Any, name: str) -> bool:
+        # BEGIN IMMEDIATE already holds the database-wide write lock.
+        row = conn.execute("SELECT 1 FROM registered_models WHERE name = ?", (name,)).fetchone()
+        return row is not None
+
+
+_SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is {what}: {op} refused'); END"""
+    for table, what in (("audit_log", "append-only"), ("model_versions", "immutable"))
+    for op in ("UPDATE", "DELETE")
+]

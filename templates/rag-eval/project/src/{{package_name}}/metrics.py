@@ -1,0 +1,228 @@
+"""Metrics: ranking quality (through ir-measures), answer quality, and paired significance tests.
+
+Ranking metrics are computed by ir-measures (MacAvaney et al., ECIR 2022) on its trec_eval
+backend, the reference implementation that IR papers report, so the numbers are comparable to
+published ones. All are per query, in [0, 1], then averaged over every judged query (a query
+with no retrieved document scores 0; trec_eval itself would skip it):
+
+    recall@k      relevant documents in the top k / all relevant documents
+    precision@k   relevant documents in the top k / k
+    mrr@k         1 / rank of the first relevant document (0 if none in the top k)
+    ndcg@k        DCG of the top k / DCG of the ideal ranking; gain = the graded judgment,
+                  discount 1 / log2(rank + 1) (Jarvelin and Kekalainen, 2002; trec_eval's form)
+    map@k         mean of precision at the rank of each relevant document in the top k,
+                  divided by the number of relevant documents
+    hit_rate@k    1 if any relevant document is in the top k, else 0
+
+"Relevant" means a judgment of 1 or more; nDCG uses the grades themselves.
+
+Significance: for each pair of systems, a two-sided paired randomisation test on the per-query
+differences (Smucker, Allan and Carterette, CIKM 2007) and a paired t-test, with Holm's
+correction over all pairs (Holm, 1979).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "METRICS",
+    "PairedTest",
+    "citation_precision_recall",
+    "evaluate_run",
+    "holm",
+    "mean_metrics",
+    "paired_tests",
+    "token_f1",
+]
+
+METRICS = ("recall", "precision", "mrr", "ndcg", "map", "hit_rate")
+_IR_MEASURES_NAMES = {
+    "recall": "R",
+    "precision": "P",
+    "mrr": "RR",
+    "ndcg": "nDCG",
+    "map": "AP",
+    "hit_rate": "Success",
+}
+
+Qrels = Mapping[str, Mapping[str, int]]
+Run = Mapping[str, Sequence[str]]
+
+
+def evaluate_run(
+    qrels: Qrels, run: Run, cutoffs: Iterable[int], metrics: Sequence[str] = METRICS
+) -> dict[str, dict[str, float]]:
+    """Per-query values `{"ndcg@10": {qid: value}}` for each metric and cut-off.
+
+    `run` maps a query to its ranked document ids, best first; the ranking is passed to
+    trec_eval as strictly decreasing scores, so ties cannot re-order it. Every query of
+    `qrels` gets a value; queries of `run` without judgments are ignored.
+    """
+    import ir_measures
+
+    cutoffs = sorted(set(cutoffs))
+    if not cutoffs or cutoffs[0] < 1:
+        raise ValueError(f"cut-offs must be positive integers, got {cutoffs}")
+    unknown = [m for m in metrics if m not in _IR_MEASURES_NAMES]
+    if unknown:
+        raise ValueError(f"unknown metrics {unknown}: choose from {METRICS}")
+    measures = {
+        ir_measures.parse_measure(f"{_IR_MEASURES_NAMES[m]}@{k}"): f"{m}@{k}"
+        for m in metrics
+        for k in cutoffs
+    }
+    scored_run = {
+        qid: {doc: float(len(docs) - i) for i, doc in enumerate(docs)}
+        for qid, docs in run.items()
+        if qid in qrels and docs
+    }
+    judged = {qid: dict(docs) for qid, docs in qrels.items()}
+    values = {name: dict.fromkeys(qrels, 0.0) for name in measures.values()}
+    if scored_run:
+        for metric in ir_measures.iter_calc(list(measures), judged, scored_run):
+            values[measures[metric.measure]][metric.query_id] = float(metric.value)
+    return values
+
+
+def mean_metrics(per_query: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """Average of each metric over queries."""
+    return {
+        name: float(np.mean(list(values.values()))) if values else 0.0
+        for name, values in per_query.items()
+    }
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """Paired comparison of systems `a` and `b` on one metric over the same queries."""
+
+    metric: str
+    a: str
+    b: str
+    mean_a: float
+    mean_b: float
+    p_randomisation: float
+    p_ttest: float
+    p_holm: float = float("nan")
+
+    @property
+    def difference(self) -> float:
+        return self.mean_b - self.mean_a
+
+
+def _randomisation_p(diffs: np.ndarray, n_resamples: int, seed: int) -> float:
+    """Two-sided paired randomisation test: flip the sign of each difference at random."""
+    if not np.any(diffs):
+        return 1.0
+    rng = np.random.default_rng(seed)
+    observed = abs(diffs.mean())
+    signs = rng.choice(np.array([-1.0, 1.0]), size=(n_resamples, diffs.shape[0]))
+    resampled = np.abs((signs * diffs).mean(axis=1))
+    # Counting the observed assignment itself keeps p > 0 (Phipson and Smyth, 2010).
+    return float((np.sum(resampled >= observed - 1e-12) + 1) / (n_resamples + 1))
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1)."""
+    order = np.argsort(p_values, kind="stable")
+    m = len(p_values)
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, idx in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[idx]))
+        adjusted[idx] = running
+    return adjusted
+
+
+def paired_tests(
+    per_system: Mapping[str, Mapping[str, float]],
+    metric: str,
+    *,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+) -> list[PairedTest]:
+    """Every pair of systems compared on `metric`, given `{system: {qid: value}}`."""
+    from scipy import stats
+
+    names = list(per_system)
+    tests: list[PairedTest] = []
+    for a, b in itertools.combinations(names, 2):
+        queries = sorted(set(per_system[a]) & set(per_system[b]))
+        if len(queries) < 2:
+            raise ValueError(f"need at least 2 shared queries to compare {a} and {b}")
+        xa = np.array([per_system[a][q] for q in queries])
+        xb = np.array([per_system[b][q] for q in queries])
+        diffs = xb - xa
+        if np.allclose(diffs, diffs[0]):
+            p_t = 1.0 if diffs[0] == 0 else 0.0
+        else:
+            p_t = float(stats.ttest_rel(xb, xa).pvalue)
+        tests.append(
+            PairedTest(
+                metric=metric,
+                a=a,
+                b=b,
+                mean_a=float(xa.mean()),
+                mean_b=float(xb.mean()),
+                p_randomisation=_randomisation_p(diffs, n_resamples, seed),
+                p_ttest=p_t,
+            )
+        )
+    adjusted = holm([t.p_randomisation for t in tests])
+    return [
+        PairedTest(t.metric, t.a, t.b, t.mean_a, t.mean_b, t.p_randomisation, t.p_ttest, p)
+        for t, p in zip(tests, adjusted)
+    ]
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def _answer_tokens(text: str) -> list[str]:
+    """SQuAD normalisation: lower case, drop punctuation and articles, split on spaces."""
+    text = _PUNCT.sub(" ", text.lower())
+    return _ARTICLES.sub(" ", text).split()
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """Token-overlap F1 in [0, 1] between an answer and a reference (Rajpurkar et al., 2016).
+
+    precision = shared tokens / prediction tokens, recall = shared tokens / reference tokens,
+    shared tokens counted with multiplicity; two empty texts score 1, one empty text 0.
+    Citation markers such as `[2]` are removed before comparing.
+    """
+    pred = _answer_tokens(re.sub(r"\[\d+\]", " ", prediction))
+    ref = _answer_tokens(reference)
+    if not pred or not ref:
+        return float(pred == ref)
+    shared = sum((Counter(pred) & Counter(ref)).values())
+    if shared == 0:
+        return 0.0
+    precision, recall = shared / len(pred), shared / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def citation_precision_recall(
+    cited_docs: Sequence[str], judged: Mapping[str, int]
+) -> tuple[float, float]:
+    """Document-level citation quality against the qrels of one query, each in [0, 1].
+
+    precision = cited documents judged relevant / cited documents (0 with no citation);
+    recall = relevant documents cited / relevant documents. Repeated citations of one
+    document count once.
+    """
+    cited = set(cited_docs)
+    relevant = {doc for doc, grade in judged.items() if grade > 0}
+    if not relevant:
+        raise ValueError("citation recall needs at least one relevant document")
+    hits = len(cited & relevant)
+    precision = hits / len(cited) if cited else 0.0
+    return precision, hits / len(relevant)

