@@ -33,6 +33,8 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
     _scratch = ""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        if version == "editable":  # an editable install reads the checkout itself
+            return
         root = Path(self.root)
         bundle_module = _load_bundle_module(root)
         shipped = root / "templates.bundle"

@@ -288,6 +288,9 @@ def new_project(
         for path in uncommitted_template_changes(source)
     ]
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.scaffold-", dir=dest.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the project folder should not be
     try:
         _render(source, resolved, staging)
         files = _relative_files(staging)

@@ -24,8 +24,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(error: ScaffoldError) -> NoReturn:
@@ -42,9 +42,9 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        Optional[bool],  # noqa: UP045  (typer reads the annotation at run time on 3.10)
+        bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version."),
-    ] = None,
+    ] = False,
 ) -> None:
     """Start a portfolio ML project that runs, is tested and is evaluated from day one."""
 
@@ -261,8 +261,7 @@ def check_command(
     directory: Annotated[Path, typer.Argument(help="The generated project.")] = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Exit 0 when the project is on the latest template version, 1 when behind, 2 when it is no
-    generated project. For CI.
+    """For CI: exit 0 when up to date with the template, 1 when behind, 2 when not a generated repo.
 
     Example: scaffold check . --json
     """

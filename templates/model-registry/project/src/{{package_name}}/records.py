@@ -193,6 +193,7 @@ class TransitionResult:
     to_stage: Stage
     archived: tuple[int, ...]  # versions moved to Archived as a side effect (old Production)
     forced: bool
+    decision: str  # the policy's reason, as written to the audit log
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,4 +203,5 @@ class TransitionResult:
             "to_stage": self.to_stage.value,
             "archived": list(self.archived),
             "forced": self.forced,
+            "decision": self.decision,
         }

@@ -789,7 +789,9 @@ class SqlStore(Store):
             raise PromotionRefusedError(
                 f"models:/{name}/{version}: {current.value} -> {target.value} refused: {refusal}"
             )
-        return TransitionResult(name, version, current, target, tuple(archived), force)
+        return TransitionResult(
+            name, version, current, target, tuple(archived), force, decision.reason
+        )
 
     # -- audit ---------------------------------------------------------------------------
     def audit(self, model: str | None = None, *, limit: int | None = None) -> list[AuditEntry]:
