@@ -73,6 +73,17 @@ def _fixture_source_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def fixture_template_source(_fixture_source_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of the fixture source, for the smoke tests of the shared spine."""
+    root = tmp_path_factory.mktemp("fixture-smoke") / "source"
+    shutil.copytree(_fixture_source_template, root)
+    identity = ["-c", "user.name=scaffold tests", "-c", "user.email=tests@example.com"]
+    subprocess.run(["git", "add", "--all"], cwd=root, check=True)
+    subprocess.run(["git", *identity, "commit", "--quiet", "-m", "fixture"], cwd=root, check=True)
+    return root
+
+
 @pytest.fixture
 def fixture_source(
     home: Path, tmp_path: Path, _fixture_source_template: Path, monkeypatch: pytest.MonkeyPatch

@@ -91,7 +91,11 @@ def _load_yaml_documents(conf: Path, root: Path) -> list[dict[str, Any]]:
 @lru_cache(maxsize=8)
 def load_questions(root: Path) -> dict[str, Question]:
     """Every question in the template source at `root`, in copier's order."""
-    conf = root / "copier.yml"
+    return questions_from_file(root / "copier.yml", root)
+
+
+def questions_from_file(conf: Path, root: Path) -> dict[str, Question]:
+    """The questions in one copier YAML file, its `!include` globs taken relative to `root`."""
     try:
         documents = _load_yaml_documents(conf, root)
     except (OSError, yaml.YAMLError) as error:

@@ -1,0 +1,340 @@
+"""Feature definitions: entities, Parquet sources, feature views and feature services.
+
+Definitions are plain frozen dataclasses, written in Python or loaded from YAML with
+`load_definitions("feature_repo/definitions.yaml")`. `validate(defs)` returns every problem it
+finds (unknown entity, duplicate name, type mismatch against the Parquet schema, ...); `apply`
+in `store.py` refuses a set of definitions while that list is not empty.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+__all__ = [
+    "VALUE_TYPES",
+    "DefinitionError",
+    "Definitions",
+    "Entity",
+    "FeatureService",
+    "FeatureView",
+    "Field",
+    "FileSource",
+    "definitions_from",
+    "load_definitions",
+    "parse_duration",
+    "source_files",
+    "validate",
+]
+
+# Feature and join-key types; each maps to the Arrow types a Parquet column may have for it.
+VALUE_TYPES: dict[str, tuple[str, ...]] = {
+    "int64": ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"),
+    "float64": ("float", "double", "halffloat"),
+    "string": ("string", "large_string"),
+    "bool": ("bool",),
+}
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class DefinitionError(ValueError):
+    """Invalid definitions; the message lists every problem, one per line."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A thing features describe (a driver, a user), identified by one join key column."""
+
+    name: str
+    join_key: str
+    value_type: str = "int64"  # int64 or string: online keys are normalised to this type
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Parquet file(s) holding feature rows: join key, event time, optional created time."""
+
+    name: str
+    path: str  # a file, a directory of *.parquet, or a glob; relative to the repository
+    timestamp_field: str = "event_timestamp"
+    # When a row was written; breaks ties between rows with the same event time.
+    created_timestamp_field: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One typed feature column."""
+
+    name: str
+    dtype: str  # one of VALUE_TYPES
+
+
+@dataclass(frozen=True)
+class FeatureView:
+    """Features of one entity read from one source, valid for `ttl` after their event time."""
+
+    name: str
+    entity: str
+    source: str
+    features: tuple[Field, ...]
+    # A value older than ttl counts as missing (offline: null; online: status "expired").
+    # None means values never expire.
+    ttl: timedelta | None = timedelta(days=1)
+    description: str = ""
+
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+
+@dataclass(frozen=True)
+class FeatureService:
+    """A named list of `view:feature` references that a model consumes."""
+
+    name: str
+    features: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """Everything `apply` registers."""
+
+    entities: tuple[Entity, ...] = ()
+    sources: tuple[FileSource, ...] = ()
+    feature_views: tuple[FeatureView, ...] = ()
+    feature_services: tuple[FeatureService, ...] = ()
+
+    def entity(self, name: str) -> Entity:
+        return _by_name(self.entities, name, "entity")
+
+    def source(self, name: str) -> FileSource:
+        return _by_name(self.sources, name, "source")
+
+    def view(self, name: str) -> FeatureView:
+        return _by_name(self.feature_views, name, "feature view")
+
+    def service(self, name: str) -> FeatureService:
+        return _by_name(self.feature_services, name, "feature service")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (TTL in seconds) used by the registry and for diffs."""
+        views = []
+        for v in self.feature_views:
+            d = asdict(v)
+            d["ttl"] = None if v.ttl is None else v.ttl.total_seconds()
+            views.append(d)
+        doc = {
+            "entities": [asdict(e) for e in self.entities],
+            "sources": [asdict(s) for s in self.sources],
+            "feature_views": views,
+            "feature_services": [
+                {"name": s.name, "features": list(s.features)} for s in self.feature_services
+            ],
+        }
+        normalised: dict[str, Any] = json.loads(json.dumps(doc))  # tuples -> lists, as stored
+        return normalised
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Definitions:
+        """Build definitions from the YAML/JSON form; raises DefinitionError on bad shape."""
+        if not isinstance(doc, dict):
+            raise DefinitionError("definitions must be a mapping with entities, sources, ...")
+        unknown = set(doc) - {"entities", "sources", "feature_views", "feature_services"}
+        if unknown:
+            raise DefinitionError(f"unknown top-level keys: {', '.join(sorted(unknown))}")
+        try:
+            views = []
+            for v in doc.get("feature_views") or []:
+                v = dict(v)
+                raw = v.get("features") or []
+                v["features"] = tuple(
+                    Field(name=f["name"], dtype=f["dtype"]) if isinstance(f, dict) else f
+                    for f in raw
+                )
+                v["ttl"] = parse_duration(v.get("ttl", 86400))
+                views.append(FeatureView(**v))
+            return cls(
+                entities=tuple(Entity(**e) for e in doc.get("entities") or []),
+                sources=tuple(FileSource(**s) for s in doc.get("sources") or []),
+                feature_views=tuple(views),
+                feature_services=tuple(
+                    FeatureService(name=s["name"], features=tuple(s["features"]))
+                    for s in doc.get("feature_services") or []
+                ),
+            )
+        except (TypeError, KeyError) as exc:
+            raise DefinitionError(f"malformed definition: {exc}") from exc
+
+
+def _by_name(items: tuple[Any, ...], name: str, kind: str) -> Any:
+    for item in items:
+        if item.name == name:
+            return item
+    valid = ", ".join(sorted(i.name for i in items)) or "none"
+    raise KeyError(f"unknown {kind} {name!r}; valid: {valid}")
+
+
+def parse_duration(value: object) -> timedelta | None:
+    """`"1d"`, `"6h"`, `"90m"`, `"30s"`, `"2w"`, seconds as a number, a timedelta, or None."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise DefinitionError(f"bad duration {value!r}")
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=float(value))
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+    raise DefinitionError(f"bad duration {value!r}: use e.g. 30s, 15m, 6h, 1d, 2w or seconds")
+
+
+def load_definitions(path: str | Path) -> Definitions:
+    """Read definitions from a YAML file."""
+    p = Path(path)
+    if not p.is_file():
+        raise DefinitionError(f"definitions file not found: {p}")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"{p}: invalid YAML: {exc}") from exc
+    return Definitions.from_dict(doc or {})
+
+
+def source_files(source: FileSource, repo: Path) -> list[Path]:
+    """The Parquet files of a source in a fixed (sorted) order; later files win ties."""
+    p = Path(source.path)
+    if not p.is_absolute():
+        p = repo / p
+    if p.is_dir():
+        return sorted(p.glob("*.parquet"))
+    if any(ch in str(p) for ch in "*?["):
+        return sorted(p.parent.glob(p.name))
+    return [p] if p.exists() else []
+
+
+def _duplicates(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dup: list[str] = []
+    for n in names:
+        if n in seen and n not in dup:
+            dup.append(n)
+        seen.add(n)
+    return dup
+
+
+def _arrow_kind(t: pa.DataType) -> str:
+    return str(t).split("[")[0]
+
+
+def validate(defs: Definitions, repo: Path | None = None) -> list[str]:
+    """Every problem in `defs`, one readable line each; empty means valid.
+
+    With `repo`, each source's Parquet schema is checked: the join key, timestamps and features
+    must exist with compatible types.
+    """
+    problems: list[str] = []
+    for kind, items in (
+        ("entity", defs.entities),
+        ("source", defs.sources),
+        ("feature view", defs.feature_views),
+        ("feature service", defs.feature_services),
+    ):
+        for dup in _duplicates([i.name for i in items]):
+            problems.append(f"duplicate {kind} name {dup!r}")
+        for item in items:
+            if not _NAME.match(item.name):
+                problems.append(f"{kind} name {item.name!r} is not a valid identifier")
+
+    for e in defs.entities:
+        if e.value_type not in ("int64", "string"):
+            problems.append(f"entity {e.name!r}: value_type must be int64 or string")
+    entities = {e.name: e for e in defs.entities}
+    sources = {s.name: s for s in defs.sources}
+    views = {v.name: v for v in defs.feature_views}
+
+    for v in defs.feature_views:
+        where = f"feature view {v.name!r}"
+        if v.entity not in entities:
+            valid = ", ".join(sorted(entities)) or "none"
+            problems.append(f"{where}: unknown entity {v.entity!r} (valid: {valid})")
+        if v.source not in sources:
+            valid = ", ".join(sorted(sources)) or "none"
+            problems.append(f"{where}: unknown source {v.source!r} (valid: {valid})")
+        if not v.features:
+            problems.append(f"{where}: has no features")
+        for dup in _duplicates(v.feature_names()):
+            problems.append(f"{where}: duplicate feature {dup!r}")
+        for f in v.features:
+            if f.dtype not in VALUE_TYPES:
+                problems.append(
+                    f"{where}: feature {f.name!r} has unknown dtype {f.dtype!r} "
+                    f"(valid: {', '.join(VALUE_TYPES)})"
+                )
+            if not _NAME.match(f.name):
+                problems.append(f"{where}: feature name {f.name!r} is not a valid identifier")
+        if v.ttl is not None and v.ttl <= timedelta(0):
+            problems.append(f"{where}: ttl must be positive (or null for no expiry)")
+        if repo is not None and v.entity in entities and v.source in sources:
+            problems.extend(_check_schema(v, entities[v.entity], sources[v.source], repo))
+
+    for s in defs.feature_services:
+        for ref in s.features:
+            view_name, _, feat = ref.partition(":")
+            if view_name not in views:
+                problems.append(f"feature service {s.name!r}: unknown feature view in {ref!r}")
+            elif feat not in views[view_name].feature_names():
+                valid = ", ".join(views[view_name].feature_names())
+                problems.append(
+                    f"feature service {s.name!r}: unknown feature {ref!r} (valid: {valid})"
+                )
+    return problems
+
+
+def _check_schema(v: FeatureView, e: Entity, s: FileSource, repo: Path) -> list[str]:
+    files = source_files(s, repo)
+    if not files:
+        return [f"source {s.name!r}: no Parquet file at {s.path!r}"]
+    schema = pq.read_schema(files[0])
+    cols = {name: schema.field(name).type for name in schema.names}
+    where = f"feature view {v.name!r} (source {s.name!r})"
+    problems: list[str] = []
+    expected: list[tuple[str, str]] = [(e.join_key, e.value_type)]
+    expected += [(f.name, f.dtype) for f in v.features if f.dtype in VALUE_TYPES]
+    for col, dtype in expected:
+        if col not in cols:
+            problems.append(f"{where}: column {col!r} not in Parquet file {files[0].name}")
+        elif _arrow_kind(cols[col]) not in VALUE_TYPES[dtype]:
+            problems.append(
+                f"{where}: column {col!r} is {cols[col]} in Parquet but declared {dtype}"
+            )
+    for maybe_col in (s.timestamp_field, s.created_timestamp_field):
+        if maybe_col is None:
+            continue
+        col = maybe_col
+        if col not in cols:
+            problems.append(f"{where}: timestamp column {col!r} not in {files[0].name}")
+        elif not pa.types.is_timestamp(cols[col]):
+            problems.append(f"{where}: column {col!r} is {cols[col]}, expected a timestamp")
+    return problems
+
+
+def definitions_from(*items: Entity | FileSource | FeatureView | FeatureService) -> Definitions:
+    """Group a flat list of definition objects (the "in code" style) into `Definitions`."""
+    return Definitions(
+        entities=tuple(i for i in items if isinstance(i, Entity)),
+        sources=tuple(i for i in items if isinstance(i, FileSource)),
+        feature_views=tuple(i for i in items if isinstance(i, FeatureView)),
+        feature_services=tuple(i for i in items if isinstance(i, FeatureService)),
+    )

@@ -1,0 +1,282 @@
+"""Offline store: DuckDB over the Parquet sources plus the push log.
+
+`get_historical_features` is the point-in-time join that builds training sets. For each entity
+row (join key, timestamp t) and each feature view it returns the feature row with the latest
+event timestamp at or before t, provided that timestamp is within the view's TTL
+(t - ttl <= event_ts <= t); otherwise nulls. Rows sharing an event timestamp are ranked by
+created timestamp (missing counts as oldest), then by position in the log (later file, later row
+wins) so the answer is deterministic. The join runs as a DuckDB ASOF join after that
+de-duplication; `reference.py` holds a brute-force version the tests compare against.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .definitions import Definitions, Entity, FeatureView, FileSource, source_files
+from .timeutil import normalize_column, now_micros
+
+__all__ = ["PUSH_CREATED_COLUMN", "OfflineStore", "ViewRows"]
+
+# Column holding the ingestion time of pushed rows when the source declares no created column.
+PUSH_CREATED_COLUMN = "_created_timestamp"
+
+_SQL_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "bool": "BOOLEAN"}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class ViewRows:
+    """The latest row per entity key of one view in a time range, ready for the online store."""
+
+    view: str
+    keys: list[Any]
+    event_us: list[int]
+    created_us: list[int | None]
+    values: list[dict[str, Any]]
+
+
+class OfflineStore:
+    """Reads feature rows from Parquet with DuckDB; appends pushed rows to a Parquet log."""
+
+    def __init__(self, repo: str | Path) -> None:
+        self.repo = Path(repo)
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        threads = os.environ.get("FEATURE_STORE_DUCKDB_THREADS")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        return con
+
+    def push_log_dir(self, view: str) -> Path:
+        return self.repo / "data" / "push_log" / view
+
+    def files(self, view: FeatureView, source: FileSource) -> list[Path]:
+        """The view's Parquet files in tie-break order: the source, then the push log."""
+        return source_files(source, self.repo) + sorted(
+            self.push_log_dir(view.name).glob("*.parquet")
+        )
+
+    def view_sql(self, defs: Definitions, view: FeatureView) -> str:
+        """SQL for every raw row of `view`.
+
+        Columns: join key, _event_ts, _created_ts, _file, _row, then the features.
+        """
+        entity = defs.entity(view.entity)
+        source = defs.source(view.source)
+        files = self.files(view, source)
+        if not files:
+            raise FileNotFoundError(
+                f"feature view {view.name!r}: no Parquet file for source {source.name!r} "
+                f"at {source.path!r}"
+            )
+        selects = []
+        for i, path in enumerate(files):
+            names = set(pq.read_schema(path).names)
+            created = source.created_timestamp_field or PUSH_CREATED_COLUMN
+            created_sql = (
+                f"CAST({_q(created)} AS TIMESTAMP)" if created in names else "NULL::TIMESTAMP"
+            )
+            cols = [
+                f"CAST({_q(entity.join_key)} AS {_SQL_TYPES[entity.value_type]}) "
+                f"AS {_q(entity.join_key)}",
+                f"CAST({_q(source.timestamp_field)} AS TIMESTAMP) AS _event_ts",
+                f"{created_sql} AS _created_ts",
+                f"{i} AS _file",
+                "file_row_number AS _row",
+            ] + [
+                f"CAST({_q(f.name)} AS {_SQL_TYPES[f.dtype]}) AS {_q(f.name)}"
+                for f in view.features
+            ]
+            selects.append(
+                f"SELECT {', '.join(cols)} FROM read_parquet({_lit(path)}, file_row_number = true)"
+            )
+        return "\nUNION ALL\n".join(selects)
+
+    def get_historical_features(
+        self,
+        defs: Definitions,
+        entity_df: pd.DataFrame,
+        wanted: dict[str, list[str]],
+        *,
+        timestamp_column: str = "event_timestamp",
+        full_feature_names: bool = False,
+    ) -> pd.DataFrame:
+        """The entity rows with point-in-time correct features appended (same row order).
+
+        `wanted` maps view name -> feature names (see `FeatureStore.resolve`). The timestamp
+        column comes back as UTC-aware timestamps.
+        """
+        views = [defs.view(name) for name in wanted]
+        entities = {v.entity: defs.entity(v.entity) for v in views}
+        out = prepare_entity_df(entity_df, list(entities.values()), timestamp_column)
+        if len(out) == 0:
+            for v in views:
+                for f in wanted[v.name]:
+                    out[f"{v.name}__{f}" if full_feature_names else f] = pd.Series(dtype=object)
+            out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
+            return out
+        keys = [e.join_key for e in entities.values()]
+        frame = out[keys].copy()
+        frame["_entity_ts"] = out[timestamp_column]
+        frame["_row_id"] = range(len(frame))
+
+        ctes = ["entity_rows AS (SELECT * FROM entity_frame)"]
+        selects = ["e._row_id"]
+        joins = []
+        for i, v in enumerate(views):
+            key = _q(defs.entity(v.entity).join_key)
+            feats = ", ".join(_q(f) for f in wanted[v.name])
+            window = (
+                "WHERE _event_ts <= (SELECT max(_entity_ts) FROM entity_rows)"
+                if v.ttl is None
+                else "WHERE _event_ts <= (SELECT max(_entity_ts) FROM entity_rows) AND "
+                f"_event_ts >= (SELECT min(_entity_ts) FROM entity_rows) - "
+                f"to_microseconds({_ttl_us(v)}::BIGINT)"
+            )
+            ctes.append(
+                f"v{i} AS (SELECT {key}, _event_ts, {feats} FROM ({self.view_sql(defs, v)}) "
+                f"{window} QUALIFY row_number() OVER (PARTITION BY {key}, _event_ts "
+                "ORDER BY _created_ts DESC NULLS LAST, _file DESC, _row DESC) = 1)"
+            )
+            joins.append(
+                f"ASOF LEFT JOIN v{i} ON e.{key} = v{i}.{key} AND e._entity_ts >= v{i}._event_ts"
+            )
+            fresh = (
+                "TRUE"
+                if v.ttl is None
+                else f"v{i}._event_ts >= e._entity_ts - to_microseconds({_ttl_us(v)}::BIGINT)"
+            )
+            for f in wanted[v.name]:
+                name = f"{v.name}__{f}" if full_feature_names else f
+                selects.append(f"CASE WHEN {fresh} THEN v{i}.{_q(f)} END AS {_q(name)}")
+        sql = (
+            f"WITH {', '.join(ctes)} SELECT {', '.join(selects)} FROM entity_rows e "
+            f"{' '.join(joins)} ORDER BY e._row_id"
+        )
+        con = self._connect()
+        try:
+            con.register("entity_frame", frame)
+            feats_df = con.execute(sql).df()
+        finally:
+            con.close()
+        feats_df = feats_df.drop(columns="_row_id")
+        feats_df.index = out.index
+        out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
+        return pd.concat([out, feats_df], axis=1)
+
+    def latest_rows(
+        self, defs: Definitions, view: FeatureView, start_us: int | None, end_us: int
+    ) -> ViewRows:
+        """Per entity key, the winning row with start <= event time <= end (start None: all)."""
+        key = _q(defs.entity(view.entity).join_key)
+        feats = [f.name for f in view.features]
+        lower = "" if start_us is None else f"AND _event_ts >= make_timestamp({int(start_us)})"
+        sql = (
+            f"SELECT {key}, epoch_us(_event_ts), epoch_us(_created_ts), "
+            f"{', '.join(_q(f) for f in feats)} FROM ({self.view_sql(defs, view)}) "
+            f"WHERE _event_ts <= make_timestamp({int(end_us)}) {lower} "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _event_ts DESC, "
+            f"_created_ts DESC NULLS LAST, _file DESC, _row DESC) = 1 ORDER BY {key}"
+        )
+        con = self._connect()
+        try:
+            rows = con.execute(sql).fetchall()
+        finally:
+            con.close()
+        return ViewRows(
+            view=view.name,
+            keys=[r[0] for r in rows],
+            event_us=[int(r[1]) for r in rows],
+            created_us=[None if r[2] is None else int(r[2]) for r in rows],
+            values=[dict(zip(feats, r[3:], strict=True)) for r in rows],
+        )
+
+    def count_rows(self, defs: Definitions, view: FeatureView) -> int:
+        con = self._connect()
+        try:
+            row = con.execute(f"SELECT count(*) FROM ({self.view_sql(defs, view)})").fetchone()
+        finally:
+            con.close()
+        return int(row[0]) if row else 0
+
+    def append_push_log(
+        self, defs: Definitions, view: FeatureView, rows: pd.DataFrame
+    ) -> tuple[Path, int]:
+        """Write pushed rows (validated, typed) as a new Parquet file in the log.
+
+        Returns the file and the created timestamp (microseconds) stamped on every row.
+        """
+        source = defs.source(view.source)
+        created = source.created_timestamp_field or PUSH_CREATED_COLUMN
+        frame = rows.copy()
+        created_us = now_micros()
+        frame[created] = pd.Series(
+            [pd.Timestamp(created_us, unit="us")] * len(frame), index=frame.index
+        ).astype("datetime64[us]")
+        directory = self.push_log_dir(view.name)
+        directory.mkdir(parents=True, exist_ok=True)
+        # The name sorts in push order, which is the tie-break order of the offline join.
+        path = directory / f"{now_micros():020d}-{uuid.uuid4().hex[:8]}.parquet"
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+        os.replace(tmp, path)
+        return path, created_us
+
+
+def _ttl_us(view: FeatureView) -> int:
+    assert view.ttl is not None
+    return int(view.ttl.total_seconds() * 1_000_000)
+
+
+def prepare_entity_df(
+    entity_df: pd.DataFrame, entities: list[Entity], timestamp_column: str
+) -> pd.DataFrame:
+    """Check the join keys and timestamp column exist; normalise types (timestamps to UTC)."""
+    if not isinstance(entity_df, pd.DataFrame):
+        raise TypeError("entity_df must be a pandas DataFrame")
+    missing = [e.join_key for e in entities if e.join_key not in entity_df.columns]
+    if timestamp_column not in entity_df.columns:
+        missing.append(timestamp_column)
+    if missing:
+        raise ValueError(
+            f"entity dataframe is missing column(s) {', '.join(map(repr, missing))}; "
+            f"it has {', '.join(map(repr, map(str, entity_df.columns)))}"
+        )
+    out = entity_df.copy()
+    out[timestamp_column] = normalize_column(out[timestamp_column], timestamp_column)
+    for e in entities:
+        out[e.join_key] = coerce_keys(out[e.join_key], e)
+    return out
+
+
+def coerce_keys(values: pd.Series, entity: Entity) -> pd.Series:
+    """Join key values as int64 or string, with a clear error for nulls or wrong types."""
+    if values.isna().any():
+        raise ValueError(f"join key {entity.join_key!r} has missing values")
+    if entity.value_type == "string":
+        return values.astype(str)
+    try:
+        return values.astype("int64")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"join key {entity.join_key!r} must be integers (entity {entity.name!r} is int64)"
+        ) from exc

@@ -1,0 +1,93 @@
+"""Brute-force point-in-time join, written for clarity, not speed: the oracle for tests and eval.
+
+For every entity row it scans every feature row of the same key. It shares no code with the
+DuckDB join in `offline.py`; both follow the same rule:
+
+    candidates = rows with the same key and t - ttl <= event_ts <= t
+    winner     = max(candidates, by (event_ts, created_ts or -inf, position in the log))
+
+where the log is the source files followed by the push-log files, each in order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+__all__ = ["LogRow", "point_in_time_reference", "read_log"]
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One feature row; `position` is its place in the log (file order, then row order)."""
+
+    key: Hashable
+    event_ts: datetime  # naive UTC
+    created_ts: datetime | None
+    position: int
+    values: dict[str, Any]
+
+
+def read_log(
+    files: Sequence[Path],
+    key: str,
+    timestamp: str,
+    created: Sequence[str],
+    features: Sequence[str],
+) -> list[LogRow]:
+    """Rows of the Parquet files in order; `created` lists candidate created-column names."""
+    rows: list[LogRow] = []
+    for path in files:
+        for rec in pq.read_table(path).to_pylist():
+            created_ts = next((rec[c] for c in created if c in rec), None)
+            rows.append(
+                LogRow(
+                    key=rec[key],
+                    event_ts=_naive_utc(rec[timestamp]),
+                    created_ts=None if created_ts is None else _naive_utc(created_ts),
+                    position=len(rows),
+                    values={f: rec[f] for f in features},
+                )
+            )
+    return rows
+
+
+def _naive_utc(ts: datetime) -> datetime:
+    if ts.tzinfo is not None:
+        offset = ts.utcoffset()
+        ts = ts.replace(tzinfo=None) - (offset if offset is not None else timedelta(0))
+    return ts
+
+
+def point_in_time_reference(
+    rows: Sequence[LogRow],
+    entity_rows: Sequence[tuple[Hashable, datetime]],
+    ttl: timedelta | None,
+) -> list[dict[str, Any] | None]:
+    """For each (key, t): the winning row's values, or None when no row qualifies."""
+    by_key: dict[Hashable, list[LogRow]] = defaultdict(list)
+    for r in rows:
+        by_key[r.key].append(r)
+    out: list[dict[str, Any] | None] = []
+    for key, t in entity_rows:
+        t = _naive_utc(t)
+        best: LogRow | None = None
+        for r in by_key.get(key, []):
+            if r.event_ts > t or (ttl is not None and r.event_ts < t - ttl):
+                continue
+            if best is None or _rank(r) > _rank(best):
+                best = r
+        out.append(None if best is None else dict(best.values))
+    return out
+
+
+def _rank(r: LogRow) -> tuple[datetime, int, datetime, int]:
+    # A missing created timestamp ranks below any present one.
+    created = (0, datetime.min) if r.created_ts is None else (1, r.created_ts)
+    return (r.event_ts, created[0], created[1], r.position)

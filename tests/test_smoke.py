@@ -1,0 +1,139 @@
+"""Smoke tests of every template in the catalog (marker `smoke`; slow).
+
+For each template, a matrix of answers built from its own questions: every choice of every
+choice or yes/no question appears in at least one case. Each case must generate, leave no Jinja
+behind, pass ruff and have a valid GitHub workflow. Each distinct code variant (the template's
+own answers) is then installed into a fresh virtual environment, where its own tests, lint and
+type checks must pass, `eval --quick` must write schema-valid results and a plot, and
+`report` must fill the README. A new template is tested by adding it to the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from scaffold.catalog import applies, load_catalog, load_questions, questions_from_file
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_QUESTIONS = {"template", "project_name", "package_name", "author_name", "author_email",
+                    "github_user", "python_version", "license"}
+LEFTOVER = re.compile(r"\{\{|\{%|%\}|\s\}\}")  # a lone "}}" closes nested dicts in code
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+SCHEMA = json.loads((REPO / "schemas/metrics.schema.json").read_text())
+
+pytestmark = pytest.mark.smoke
+
+
+def answer_matrix(root: Path, template: str) -> list[dict[str, Any]]:
+    """Cases covering every choice of every choice/bool question that applies to `template`."""
+    context: dict[str, Any] = {"template": template}
+    options: dict[str, list[Any]] = {}
+    questions = dict(load_questions(REPO))
+    if root != REPO:
+        questions |= questions_from_file(root / "questions.yml", root)
+    for question in questions.values():
+        if question.computed or question.name == "template" or not applies(question, context):
+            continue
+        if question.choices:
+            options[question.name] = [value for _, value in question.choices]
+        elif question.type == "bool":
+            options[question.name] = [False, True]
+    size = max((len(values) for values in options.values()), default=1)
+    cases = [{name: values[i % len(values)] for name, values in options.items()} for i in range(size)]
+    cases[-1] |= {"project_name": "my-portfolio", "author_name": "Ada O'Brien \"Dev\""}
+    return [{"template": template, **case} for case in cases]
+
+
+def own_variant(case: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in case.items() if k not in SHARED_QUESTIONS))
+
+
+FIXTURE = "hello-ml"  # tests/fixture_template: the shared spine, independent of any real template
+CASES = [case for info in load_catalog(REPO) for case in answer_matrix(REPO, info.name)]
+CASES += answer_matrix(REPO / "tests/fixture_template", FIXTURE)
+VARIANTS = list({(case["template"], own_variant(case)): case for case in CASES}.values())
+
+
+def case_id(case: dict[str, Any]) -> str:
+    return "-".join(str(v) for k, v in case.items() if k not in {"author_name"})
+
+
+def text_files(project: Path) -> list[Path]:
+    files = []
+    for path in project.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            try:
+                path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+            files.append(path)
+    return files
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, check=False, env={**os.environ, **env}
+    )
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return done
+
+
+def generate(copie: Any, case: dict[str, Any], fixture_source: Path) -> Path:
+    template_dir = fixture_source if case["template"] == FIXTURE else REPO
+    result = copie.copy(extra_answers=case, template_dir=template_dir)
+    assert result.exit_code == 0, result.exception
+    return Path(result.project_dir)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_every_case_generates_clean(
+    copie: Any, case: dict[str, Any], fixture_template_source: Path
+) -> None:
+    project = generate(copie, case, fixture_template_source)
+    for path in text_files(project):
+        text = GITHUB_EXPRESSION.sub("", path.read_text(encoding="utf-8"))
+        leftover = LEFTOVER.search(text)
+        assert leftover is None, f"{path.relative_to(project)}: leftover Jinja {leftover.group()!r}"
+    package = case.get("project_name", case["template"]).replace("-", "_")
+    assert (project / "src" / package / "__init__.py").is_file()
+    assert (project / "LICENSE").exists() == (case["license"] != "none")
+    ruff = [sys.executable, "-m", "ruff"]
+    run([*ruff, "check", "--no-cache", "."], project)
+    run([*ruff, "format", "--check", "--no-cache", "."], project)
+    run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+         ".github/workflows/ci.yml"], project)
+
+
+@pytest.mark.parametrize("case", VARIANTS, ids=case_id)
+def test_generated_project_passes_its_own_checks(
+    copie: Any, case: dict[str, Any], tmp_path: Path, fixture_template_source: Path
+) -> None:
+    project = generate(copie, case, fixture_template_source)
+    package = case.get("project_name", case["template"]).replace("-", "_")
+    venv = tmp_path / "venv"
+    uv = shutil.which("uv")
+    assert uv, "the smoke tests need uv (pip install uv)"
+    run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], project)
+    python = str(venv / "bin/python")
+    run([uv, "pip", "install", "--quiet", "--python", python, "-e", ".[dev]"], project)
+    run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, CI="true")
+    run(["make", "lint", f"PY={python}"], project)
+    run([python, "-m", package, "eval", "--quick", "--out", "results"], project)
+    metrics = json.loads((project / "results/metrics.json").read_text())
+    jsonschema.validate(metrics, SCHEMA)
+    assert metrics["template"] == case["template"]
+    assert list((project / "results").glob("*.png")), "eval wrote no plot"
+    run([python, "-m", package, "report", "--results", "results", "--readme", "README.md"], project)
+    readme = (project / "README.md").read_text()
+    assert metrics["headline"]["claim"] in readme
+    assert "No results yet" not in readme
