@@ -20,8 +20,14 @@ def test_parse_data_pairs() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "text", "value"),
-    [("bool", "yes", True), ("bool", "False", False), ("int", "7", 7), ("float", "0.5", 0.5),
-     ("yaml", "[1, 2]", [1, 2]), ("str", "007", "007")],
+    [
+        ("bool", "yes", True),
+        ("bool", "False", False),
+        ("int", "7", 7),
+        ("float", "0.5", 0.5),
+        ("yaml", "[1, 2]", [1, 2]),
+        ("str", "007", "007"),
+    ],
 )
 def test_coerce(kind: str, text: str, value: object) -> None:
     assert coerce(Question(name="q", type=kind), text) == value

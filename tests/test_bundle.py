@@ -23,7 +23,9 @@ def test_each_version_is_tagged_at_its_last_commit(fixture_source: Path, release
     assert _bundle.version_tags(fixture_source) == {"0.1.0": first_release, "0.2.0": head}
 
 
-def test_bundle_holds_the_tags_and_leaves_the_repo_untouched(fixture_source: Path, release, tmp_path: Path) -> None:
+def test_bundle_holds_the_tags_and_leaves_the_repo_untouched(
+    fixture_source: Path, release, tmp_path: Path
+) -> None:
     release("0.2.0")
     out = tmp_path / "t.bundle"
     tags = _bundle.build_bundle(fixture_source, out)
@@ -42,7 +44,9 @@ def test_no_version_history_is_an_error(tmp_path: Path, home: Path) -> None:
         _bundle.build_bundle(tmp_path, tmp_path / "b.bundle")
 
 
-def test_an_older_install_keeps_the_newer_bundle(fixture_source: Path, release, tmp_path: Path, monkeypatch) -> None:
+def test_an_older_install_keeps_the_newer_bundle(
+    fixture_source: Path, release, tmp_path: Path, monkeypatch
+) -> None:
     """A newer scaffold's bundle holds every older version, so an older scaffold must not shrink it."""
     old_checkout = tmp_path / "old"
     subprocess.run(["git", "clone", "-q", str(fixture_source), str(old_checkout)], check=True)

@@ -34,8 +34,17 @@ def test_catalog_and_template_folders_match() -> None:
 
 def test_template_questions_apply_only_to_their_template() -> None:
     questions = load_questions(REPO)
-    shared = {"template", "project_name", "package_name", "author_name", "author_email",
-              "github_user", "python_version", "license", "reserved_package_names"}
+    shared = {
+        "template",
+        "project_name",
+        "package_name",
+        "author_name",
+        "author_email",
+        "github_user",
+        "python_version",
+        "license",
+        "reserved_package_names",
+    }
     for question in questions.values():
         if question.name in shared:
             continue

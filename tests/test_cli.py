@@ -70,7 +70,11 @@ def test_new_prints_next_steps_and_the_command_line(fixture_source: Path, workdi
     [
         (["new", "nope", "--defaults"], 1, "error: unknown template 'nope'"),
         (["new", "hello-ml", "--defaults", "--data", "oops"], 1, "error: --data 'oops' is not KEY=VALUE"),
-        (["new", "hello-ml", "--defaults", "--data-file", "missing.yml"], 1, "error: cannot read --data-file"),
+        (
+            ["new", "hello-ml", "--defaults", "--data-file", "missing.yml"],
+            1,
+            "error: cannot read --data-file",
+        ),
         (["new", "--defaults"], 2, "error: name a TEMPLATE"),
         (["update", ".", "--conflict", "ours"], 2, "error: --conflict must be 'inline' or 'rej'"),
         (["update", "."], 2, "error: "),

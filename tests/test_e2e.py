@@ -26,10 +26,16 @@ CHANGE = "# Added by the next scaffold release\n"
 pytestmark = pytest.mark.e2e
 
 
-def run(args: list[str], cwd: Path, home: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, home: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"SCAFFOLD_SOURCE", "PYTHONPATH"}}
-    env |= {"GIT_AUTHOR_NAME": "E2E", "GIT_AUTHOR_EMAIL": "e2e@example.com",
-            "GIT_COMMITTER_NAME": "E2E", "GIT_COMMITTER_EMAIL": "e2e@example.com"}
+    env |= {
+        "GIT_AUTHOR_NAME": "E2E",
+        "GIT_AUTHOR_EMAIL": "e2e@example.com",
+        "GIT_COMMITTER_NAME": "E2E",
+        "GIT_COMMITTER_EMAIL": "e2e@example.com",
+    }
     if home is not None:
         env["HOME"] = str(home)
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
@@ -43,17 +49,21 @@ def next_version(version: str) -> str:
     return f"{major}.{minor}.{patch + 1}"
 
 
+def uv() -> str:
+    beside = Path(sys.executable).parent / "uv"
+    found = str(beside) if beside.exists() else shutil.which("uv")
+    assert found, "the e2e tests need uv (pip install -e '.[dev]')"
+    return found
+
+
 def build_wheel(source: Path, out: Path) -> Path:
-    uv = shutil.which("uv")
-    assert uv, "the e2e tests need uv (pip install uv)"
-    run([uv, "build", "--quiet", "--wheel", "--out-dir", str(out), str(source)], source)
+    run([uv(), "build", "--quiet", "--wheel", "--out-dir", str(out), str(source)], source)
     return next(out.glob("scaffold-*.whl"))
 
 
 def install(wheel: Path, venv: Path) -> Path:
-    uv = str(shutil.which("uv"))
-    run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], venv.parent)
-    run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin/python"), str(wheel)], venv.parent)
+    run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], venv.parent)
+    run([uv(), "pip", "install", "--quiet", "--python", str(venv / "bin/python"), str(wheel)], venv.parent)
     return venv / "bin/scaffold"
 
 

@@ -59,9 +59,7 @@ def test_init_respects_default_branch(fixture_source: Path, workdir: Path, home:
     assert git("branch", "--show-current", cwd=project).strip() == "trunk"
 
 
-def test_inside_another_repo_git_init_is_skipped_with_a_warning(
-    fixture_source: Path, workdir: Path
-) -> None:
+def test_inside_another_repo_git_init_is_skipped_with_a_warning(fixture_source: Path, workdir: Path) -> None:
     git("init", "--quiet", cwd=workdir)
     result = scaffold.new_project(template="hello-ml")
     assert not result.git_initialized
@@ -152,9 +150,7 @@ def test_invalid_answers_are_refused_before_writing(
     assert list(workdir.iterdir()) == []
 
 
-def test_plain_copier_update_works_in_a_generated_repo(
-    fixture_source: Path, workdir: Path, release
-) -> None:
+def test_plain_copier_update_works_in_a_generated_repo(fixture_source: Path, workdir: Path, release) -> None:
     project = scaffold.new_project(template="hello-ml").destination
     release("0.2.0", {"templates/_shared/gitignore.jinja": "# plain copier update\n.venv/"})
     api.ensure_bundle(api.locate())

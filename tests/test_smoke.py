@@ -25,8 +25,16 @@ import pytest
 from scaffold.catalog import applies, load_catalog, load_questions, questions_from_file
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_QUESTIONS = {"template", "project_name", "package_name", "author_name", "author_email",
-                    "github_user", "python_version", "license"}
+SHARED_QUESTIONS = {
+    "template",
+    "project_name",
+    "package_name",
+    "author_name",
+    "author_email",
+    "github_user",
+    "python_version",
+    "license",
+}
 LEFTOVER = re.compile(r"\{\{|\{%|%\}|\s\}\}")  # a lone "}}" closes nested dicts in code
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 SCHEMA = json.loads((REPO / "schemas/metrics.schema.json").read_text())
@@ -50,7 +58,7 @@ def answer_matrix(root: Path, template: str) -> list[dict[str, Any]]:
             options[question.name] = [False, True]
     size = max((len(values) for values in options.values()), default=1)
     cases = [{name: values[i % len(values)] for name, values in options.items()} for i in range(size)]
-    cases[-1] |= {"project_name": "my-portfolio", "author_name": "Ada O'Brien \"Dev\""}
+    cases[-1] |= {"project_name": "my-portfolio", "author_name": 'Ada O\'Brien "Dev"'}
     return [{"template": template, **case} for case in cases]
 
 
@@ -80,6 +88,14 @@ def text_files(project: Path) -> list[Path]:
     return files
 
 
+def tool(name: str) -> str:
+    """A command installed beside this interpreter (the test venv), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    assert found, f"the smoke tests need {name} (pip install -e '.[dev]')"
+    return found
+
+
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         args, cwd=cwd, capture_output=True, text=True, check=False, env={**os.environ, **env}
@@ -96,9 +112,7 @@ def generate(copie: Any, case: dict[str, Any], fixture_source: Path) -> Path:
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_every_case_generates_clean(
-    copie: Any, case: dict[str, Any], fixture_template_source: Path
-) -> None:
+def test_every_case_generates_clean(copie: Any, case: dict[str, Any], fixture_template_source: Path) -> None:
     project = generate(copie, case, fixture_template_source)
     for path in text_files(project):
         text = GITHUB_EXPRESSION.sub("", path.read_text(encoding="utf-8"))
@@ -110,8 +124,10 @@ def test_every_case_generates_clean(
     ruff = [sys.executable, "-m", "ruff"]
     run([*ruff, "check", "--no-cache", "."], project)
     run([*ruff, "format", "--check", "--no-cache", "."], project)
-    run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows",
-         ".github/workflows/ci.yml"], project)
+    run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"],
+        project,
+    )
 
 
 @pytest.mark.parametrize("case", VARIANTS, ids=case_id)
@@ -121,8 +137,7 @@ def test_generated_project_passes_its_own_checks(
     project = generate(copie, case, fixture_template_source)
     package = case.get("project_name", case["template"]).replace("-", "_")
     venv = tmp_path / "venv"
-    uv = shutil.which("uv")
-    assert uv, "the smoke tests need uv (pip install uv)"
+    uv = tool("uv")
     run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], project)
     python = str(venv / "bin/python")
     run([uv, "pip", "install", "--quiet", "--python", python, "-e", ".[dev]"], project)

@@ -1,4 +1,4 @@
-"""`update_project` and `check_project`: template changes arrive, user edits stay, bad states are explained."""
+"""`update_project` and `check_project`: template changes arrive, user edits stay, bad states explained."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def test_update_brings_template_changes_and_keeps_user_edits(project: Path, rele
     assert scaffold.check_project(directory=project).up_to_date
 
 
-def test_conflicting_edits_are_marked_inline_and_reported(project: Path, release, fixture_source: Path) -> None:
+def test_conflicting_edits_are_marked_inline_and_reported(
+    project: Path, release, fixture_source: Path
+) -> None:
     model_template = fixture_source / "templates/hello-ml/project/src/{{package_name}}/model.py.jinja"
     release("0.2.0", {str(model_template): model_template.read_text() + "\n\nMY_CONSTANT = 7\n"})
     result = scaffold.update_project(directory=project)
@@ -132,7 +134,9 @@ def test_missing_recorded_source_says_how_to_recover(project: Path) -> None:
     answers = project / ".copier-answers.yml"
     answers.write_text(answers.read_text().replace("~/.scaffold/templates.bundle", "/gone/templates"))
     commit_all(project, "moved source")
-    with pytest.raises(TemplateSourceError, match="is missing: set '_src_path: ~/.scaffold/templates.bundle'"):
+    with pytest.raises(
+        TemplateSourceError, match="is missing: set '_src_path: ~/.scaffold/templates.bundle'"
+    ):
         scaffold.update_project(directory=project)
 
 

@@ -26,9 +26,7 @@ class BundleError(RuntimeError):
 
 def git(*args: str, cwd: Path) -> str:
     """Run git and return its stdout; raise `BundleError` with git's message on failure."""
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         message = done.stderr.strip().splitlines() or [f"exit {done.returncode}"]
         raise BundleError(f"git {args[0]} failed in {cwd}: {message[-1]}")
@@ -45,9 +43,7 @@ def version_tags(repo: Path, version_file: str = VERSION_FILE) -> dict[str, str]
     """Map every version in the version file's first-parent history to the commit to tag."""
     commits = git("rev-list", "--first-parent", "HEAD", cwd=repo).split()
     position = {sha: i for i, sha in enumerate(commits)}  # 0 is HEAD, higher is older
-    changes = git(
-        "log", "--first-parent", "--format=%H", "HEAD", "--", version_file, cwd=repo
-    ).split()
+    changes = git("log", "--first-parent", "--format=%H", "HEAD", "--", version_file, cwd=repo).split()
     tags: dict[str, str] = {}
     newer_change: str | None = None
     for change in changes:  # newest first

@@ -73,9 +73,7 @@ def git_identity() -> dict[str, str]:
     """The user's git name and e-mail, used as the author defaults when configured."""
     identity: dict[str, str] = {}
     for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
-        done = subprocess.run(
-            ["git", "config", "--get", key], capture_output=True, text=True, check=False
-        )
+        done = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True, check=False)
         if done.returncode == 0 and done.stdout.strip():
             identity[answer] = done.stdout.strip()
     return identity
@@ -131,7 +129,6 @@ def resolve(
     if unknown:
         valid = ", ".join(sorted(asked - {"template"}))
         raise InvalidAnswerError(
-            f"no question named {', '.join(map(repr, unknown))} for this template; "
-            f"valid names: {valid}"
+            f"no question named {', '.join(map(repr, unknown))} for this template; valid names: {valid}"
         )
     return {name: value for name, value in context.items() if name in asked}

@@ -110,9 +110,7 @@ def template_questions(*, template: str) -> list[Question]:
     """The questions scaffold asks for `template`, in order (shared ones first)."""
     source = locate()
     find_template(source.root, template)
-    return [
-        q for q in load_questions(source.root).values() if q.name != "template" and not q.computed
-    ]
+    return [q for q in load_questions(source.root).values() if q.name != "template" and not q.computed]
 
 
 def installed_version() -> str:
@@ -143,11 +141,7 @@ def _is_empty_dir(path: Path) -> bool:
 
 
 def _relative_files(root: Path) -> list[str]:
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() or p.is_symlink()
-    )
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink())
 
 
 @contextmanager
@@ -222,7 +216,11 @@ def _init_git(destination: Path, answers: Mapping[str, Any], message: str) -> No
 
 
 def _next_steps(destination: Path, answers: Mapping[str, Any], git_initialized: bool) -> list[str]:
-    where = os.path.relpath(destination) if not Path(os.path.relpath(destination)).is_absolute() else str(destination)
+    where = (
+        os.path.relpath(destination)
+        if not Path(os.path.relpath(destination)).is_absolute()
+        else str(destination)
+    )
     steps = [f"cd {shlex.quote(where)}"]
     if not git_initialized:
         steps.append('git init && git add -A && git commit -m "Start from scaffold"')

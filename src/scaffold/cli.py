@@ -136,7 +136,9 @@ def new_command(
         typer.Option("--data-file", help="Answers from a YAML or JSON file."),
     ] = None,
     no_git: Annotated[bool, typer.Option("--no-git", help="Skip git init and the first commit.")] = False,
-    pretend: Annotated[bool, typer.Option("--pretend", help="Show what would be written; write nothing.")] = False,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would be written; write nothing.")
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Write into a non-empty DEST; replaced files are kept as *.orig.")
     ] = False,

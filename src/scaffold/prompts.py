@@ -24,8 +24,7 @@ def choose_path(paths: Sequence[CareerPath]) -> str:
     """Ask which career path the user is heading for."""
     q = _questionary()
     choices = [
-        q.Choice(title=f"{p.title}: {p.builds.split(':')[0].split('.')[0]}", value=p.key)
-        for p in paths
+        q.Choice(title=f"{p.title}: {p.builds.split(':')[0].split('.')[0]}", value=p.key) for p in paths
     ]
     return str(q.select("Which career path are you building a portfolio for?", choices=choices).unsafe_ask())
 
@@ -33,10 +32,7 @@ def choose_path(paths: Sequence[CareerPath]) -> str:
 def choose_template(templates: Sequence[TemplateInfo]) -> str:
     """Ask which template to start from, showing each one's summary."""
     q = _questionary()
-    choices = [
-        q.Choice(title=f"{t.name}: {t.title}", value=t.name, description=t.summary)
-        for t in templates
-    ]
+    choices = [q.Choice(title=f"{t.name}: {t.title}", value=t.name, description=t.summary) for t in templates]
     return str(q.select("Which project do you want to start?", choices=choices).unsafe_ask())
 
 

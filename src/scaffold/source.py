@@ -45,9 +45,7 @@ class TemplateSource:
 
 
 def _is_checkout(path: Path) -> bool:
-    return (path / "copier.yml").is_file() and (path / "templates").is_dir() and (
-        path / ".git"
-    ).exists()
+    return (path / "copier.yml").is_file() and (path / "templates").is_dir() and (path / ".git").exists()
 
 
 def locate() -> TemplateSource:
