@@ -164,3 +164,17 @@ def test_plain_copier_update_works_in_a_generated_repo(fixture_source: Path, wor
     assert done.returncode == 0, done.stderr
     assert (project / ".gitignore").read_text().startswith("# plain copier update")
     assert answers_of(project)["_commit"] == "0.2.0"
+
+
+def test_this_checkout_is_the_development_source(home: Path, workdir: Path) -> None:
+    """Run from a git checkout (no SCAFFOLD_SOURCE), scaffold generates from the checkout's HEAD."""
+    from scaffold.source import locate
+
+    source = locate()
+    assert source.checkout == Path(__file__).resolve().parents[1]
+    first = scaffold.list_templates()[0].name
+    result = scaffold.new_project(template=first, git=False)
+    recorded = answers_of(result.destination)
+    assert recorded["_commit"] == source.version
+    assert recorded["_src_path"] == "~/.scaffold/templates.bundle"
+    assert recorded["template"] == first
