@@ -215,12 +215,14 @@ def _init_git(destination: Path, answers: Mapping[str, Any], message: str) -> No
             raise GenerationError(f"git {args[0]} failed in {destination}: {done.stderr.strip()}")
 
 
+def _display_path(path: Path) -> str:
+    """`path` relative to the working directory when it lies below it, else absolute."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
 def _next_steps(destination: Path, answers: Mapping[str, Any], git_initialized: bool) -> list[str]:
-    where = (
-        os.path.relpath(destination)
-        if not Path(os.path.relpath(destination)).is_absolute()
-        else str(destination)
-    )
+    where = _display_path(destination)
     steps = [f"cd {shlex.quote(where)}"]
     if not git_initialized:
         steps.append('git init && git add -A && git commit -m "Start from scaffold"')
@@ -243,7 +245,7 @@ def _next_steps(destination: Path, answers: Mapping[str, Any], git_initialized: 
 def _command_line(template: str, destination: Path, answers: Mapping[str, Any], no_git: bool) -> str:
     """The non-interactive command that generates the same project."""
     defaults = resolve_answers(template=template, data={})
-    parts = ["scaffold", "new", template, os.path.relpath(destination), "--defaults"]
+    parts = ["scaffold", "new", template, _display_path(destination), "--defaults"]
     for name, value in answers.items():
         if name != "template" and value != defaults.get(name):
             parts += ["--data", f"{name}={value}"]
