@@ -12,16 +12,35 @@ from typing import Any
 import pytest
 
 DOCS = [
-    ("d1", "Installing", "## Requirements\nYou need Redis and PostgreSQL.\n\n## Steps\nUnpack the "
-     "tarball and run the installer script."),
-    ("d2", "Retries", "A failing job is retried five times with exponential backoff. The delay "
-     "doubles after every attempt."),
-    ("d3", "API keys", "Create a key with the key create command. Rotate a key by creating a new "
-     "one and revoking the old one."),
-    ("d4", "Workers", "Workers pull jobs from queues and run them. Drain a worker before a "
-     "deploy so that running jobs finish."),
-    ("d5", "Error E42", "Error E42 means the broker cannot be reached. Check the broker URL and "
-     "the firewall."),
+    (
+        "d1",
+        "Installing",
+        "## Requirements\nYou need Redis and PostgreSQL.\n\n## Steps\nUnpack the "
+        "tarball and run the installer script.",
+    ),
+    (
+        "d2",
+        "Retries",
+        "A failing job is retried five times with exponential backoff. The delay "
+        "doubles after every attempt.",
+    ),
+    (
+        "d3",
+        "API keys",
+        "Create a key with the key create command. Rotate a key by creating a new "
+        "one and revoking the old one.",
+    ),
+    (
+        "d4",
+        "Workers",
+        "Workers pull jobs from queues and run them. Drain a worker before a "
+        "deploy so that running jobs finish.",
+    ),
+    (
+        "d5",
+        "Error E42",
+        "Error E42 means the broker cannot be reached. Check the broker URL and the firewall.",
+    ),
     ("d6", "Dashboard", "The dashboard shows queues, jobs and workers on port 7420."),
 ]
 QUERIES = {
@@ -90,8 +109,12 @@ class ChatServer:
                     payload, status = server.raw_body, 200
                 else:
                     message = {"role": "assistant", "content": server.reply(body)}
-                    doc = {"id": "x", "object": "chat.completion", "model": body["model"],
-                           "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+                    doc = {
+                        "id": "x",
+                        "object": "chat.completion",
+                        "model": body["model"],
+                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    }
                     payload, status = json.dumps(doc).encode(), 200
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

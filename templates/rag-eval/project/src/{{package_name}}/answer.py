@@ -55,7 +55,7 @@ SYSTEM_PROMPT = (
 )
 JUDGE_PROMPT = (
     "You grade answers. Compare the candidate answer with the reference answer for the "
-    "question. Reply with JSON only: {\"score\": N} where N is an integer from 1 (wrong or "
+    'question. Reply with JSON only: {"score": N} where N is an integer from 1 (wrong or '
     "unsupported) to 5 (fully correct and complete)."
 )
 
@@ -223,7 +223,9 @@ def answer_question(question: str, hits: Sequence[SearchHit], client: ChatClient
     if not hits:
         return Answer(text=NO_ANSWER, citations=[], mode="llm")
     text = client.complete(build_messages(question, hits)).strip()
-    return Answer(text=text, citations=_citations(parse_citations(text, len(hits)), hits), mode="llm")
+    return Answer(
+        text=text, citations=_citations(parse_citations(text, len(hits)), hits), mode="llm"
+    )
 
 
 def judge_answer(client: ChatClient, question: str, reference: str, answer: str) -> float:

@@ -147,9 +147,7 @@ def load_answers(path: Path) -> dict[str, str]:
     """Reference answers `{query: answer}` from an optional `answers.jsonl`."""
     if not path.is_file():
         return {}
-    return {
-        _field(r, "_id", path, n): _field(r, "answer", path, n) for n, r in _jsonl(path)
-    }
+    return {_field(r, "_id", path, n): _field(r, "answer", path, n) for n, r in _jsonl(path)}
 
 
 def load_beir(root: Path, split: str = "test") -> BeirDataset:
@@ -179,8 +177,18 @@ def load_beir(root: Path, split: str = "test") -> BeirDataset:
             f"{len(unknown)} judged documents are not in corpus.jsonl (they count as relevant "
             f"but can never be retrieved): {unknown[:5]}"
         )
-    if not any(grade > 0 for judged in qrels.values() for grade in judged.values()):
-        raise DatasetError(f"{qrels_path}: no judgment has a positive score")
+    unanswerable = sorted(
+        q for q, judged in qrels.items() if not any(g > 0 for g in judged.values())
+    )
+    if unanswerable:
+        warnings.append(
+            f"{len(unanswerable)} queries have no relevant document and are dropped: "
+            f"{unanswerable[:5]}"
+        )
+        for qid in unanswerable:
+            del qrels[qid]
+    if not qrels:
+        raise DatasetError(f"{qrels_path}: no query has a judgment with a positive score")
     return BeirDataset(
         name=root.name,
         corpus=corpus,
@@ -192,9 +200,7 @@ def load_beir(root: Path, split: str = "test") -> BeirDataset:
     )
 
 
-def write_trec_run(
-    path: Path, run: Mapping[str, Sequence[tuple[str, float]]], tag: str
-) -> Path:
+def write_trec_run(path: Path, run: Mapping[str, Sequence[tuple[str, float]]], tag: str) -> Path:
     """Write `{query: [(doc, score), ...]}` (best first) as `qid Q0 doc rank score tag` lines."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:

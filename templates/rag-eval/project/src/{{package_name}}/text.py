@@ -18,12 +18,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])|\n{2,}|\n(?=\s*[-*
 
 # A short English stop list: function words that carry no topic. Kept small on purpose, so that
 # words such as "not" or "without", which change the meaning of a query, are still indexed.
-STOPWORDS = frozenset(
-    """a about an and are as at be been being but by can could did do does doing for from had
-    has have having he her here hers him his how i if in into is it its itself me my of on or our
+_STOPWORD_LIST = """
+    a about an and are as at be been being but by can could did do does doing for from had has
+    have having he her here hers him his how i if in into is it its itself me my of on or our
     ours she should so than that the their theirs them then there these they this those to too
-    us was we were what when where which while who whom why will with would you your yours""".split()
-)
+    us was we were what when where which while who whom why will with would you your yours
+"""
+STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 
 def words(text: str) -> list[str]:
@@ -46,9 +47,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans.append((start, len(text)))
     trimmed: list[tuple[int, int]] = []
     for begin, end in spans:
-        segment = text[begin:end]
-        stripped = segment.strip()
-        if stripped:
-            offset = begin + len(segment) - len(segment.lstrip())
-            trimmed.append((offset, offset + len(stripped)))
+        # A Markdown heading line is a segment of its own, never the start of a sentence.
+        for line_start, line_end in _heading_split(text, begin, end):
+            segment = text[line_start:line_end]
+            stripped = segment.strip()
+            if stripped:
+                offset = line_start + len(segment) - len(segment.lstrip())
+                trimmed.append((offset, offset + len(stripped)))
     return trimmed
+
+
+def _heading_split(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    parts: list[tuple[int, int]] = []
+    while text[begin:end].lstrip().startswith("#") and "\n" in text[begin:end].lstrip():
+        newline = text.index("\n", begin + len(text[begin:end]) - len(text[begin:end].lstrip()))
+        parts.append((begin, newline))
+        begin = newline + 1
+    parts.append((begin, end))
+    return parts
