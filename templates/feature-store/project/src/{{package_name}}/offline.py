@@ -128,6 +128,15 @@ class OfflineStore:
         views = [defs.view(name) for name in wanted]
         entities = {v.entity: defs.entity(v.entity) for v in views}
         out = prepare_entity_df(entity_df, list(entities.values()), timestamp_column)
+        names = [
+            f"{v.name}__{f}" if full_feature_names else f for v in views for f in wanted[v.name]
+        ]
+        clash = [n for n in names if n in out.columns]
+        if clash:
+            raise ValueError(
+                f"entity dataframe already has column(s) {', '.join(map(repr, clash))}; "
+                "rename them or pass full_feature_names=True"
+            )
         if len(out) == 0:
             for v in views:
                 for f in wanted[v.name]:
