@@ -46,7 +46,7 @@ def _chunks(source: ArtifactSource) -> Iterator[bytes]:
             yield from iter(lambda: fh.read(_CHUNK), b"")
     elif hasattr(source, "read"):
         reader = source
-        yield from iter(lambda: reader.read(_CHUNK), b"")  # type: ignore[union-attr]
+        yield from iter(lambda: reader.read(_CHUNK), b"")
     else:
         for chunk in source:
             yield bytes(chunk)
@@ -122,7 +122,9 @@ class ArtifactStore:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise NotFoundError(f"{what}: artifact {sha256[:12]}... is missing from the store") from None
+            raise NotFoundError(
+                f"{what}: artifact {sha256[:12]}... is missing from the store"
+            ) from None
         actual = hashlib.sha256(data).hexdigest()
         if actual != sha256:
             raise ArtifactIntegrityError(

@@ -60,7 +60,8 @@ def decide(
     if target not in ALLOWED[current]:
         allowed = ", ".join(sorted(s.value for s in ALLOWED[current])) or "nothing"
         return Decision(
-            False, f"{current.value} -> {target.value} is not allowed (from {current.value}: {allowed})"
+            False,
+            f"{current.value} -> {target.value} is not allowed (from {current.value}: {allowed})",
         )
     if target != Stage.PRODUCTION:
         return Decision(True, f"{current.value} -> {target.value}")

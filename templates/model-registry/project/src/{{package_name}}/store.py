@@ -15,6 +15,7 @@ rows are protected by database triggers: UPDATE and DELETE on them raise.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -121,7 +122,9 @@ class Store(ABC):
     def list_aliases(self, name: str) -> dict[str, int]: ...
 
     @abstractmethod
-    def set_alias(self, name: str, alias: str, version: int, actor: str, reason: str) -> int | None: ...
+    def set_alias(
+        self, name: str, alias: str, version: int, actor: str, reason: str
+    ) -> int | None: ...
 
     @abstractmethod
     def delete_alias(self, name: str, alias: str, actor: str, reason: str) -> int: ...
@@ -152,10 +155,14 @@ class Store(ABC):
     def delete_webhook(self, webhook_id: int) -> None: ...
 
     @abstractmethod
-    def claim_deliveries(self, *, limit: int = 100, stale_after_s: float = 60.0) -> list[Delivery]: ...
+    def claim_deliveries(
+        self, *, limit: int = 100, stale_after_s: float = 60.0
+    ) -> list[Delivery]: ...
 
     @abstractmethod
-    def finish_delivery(self, delivery_id: int, *, ok: bool, attempts: int, error: str | None) -> None: ...
+    def finish_delivery(
+        self, delivery_id: int, *, ok: bool, attempts: int, error: str | None
+    ) -> None: ...
 
     @abstractmethod
     def list_deliveries(self) -> list[Delivery]: ...
@@ -268,6 +275,11 @@ class SqlStore(Store):
         """A context manager around one write transaction on `conn`."""
 
     @abstractmethod
+    def _snapshot(self, conn: Any) -> Any:
+        """A context manager around one read-only transaction: every query inside it sees
+        the same committed state (a version's tags, aliases and stage agree)."""
+
+    @abstractmethod
     def _lock_model(self, conn: Any, name: str) -> bool:
         """Inside a write transaction: lock the model against other writers; False if absent."""
 
@@ -285,10 +297,8 @@ class SqlStore(Store):
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:
-                try:
+                with contextlib.suppress(Exception):  # closing is best effort
                     conn.close()
-                except Exception:  # noqa: BLE001 - closing is best effort
-                    pass
             self._connections.clear()
         self._local = threading.local()
 
@@ -301,6 +311,12 @@ class SqlStore(Store):
     def _write(self) -> Iterator[Any]:
         conn = self._conn()
         with self._transaction(conn):
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        conn = self._conn()
+        with self._snapshot(conn):
             yield conn
 
     def _audit(
@@ -318,7 +334,16 @@ class SqlStore(Store):
             conn,
             "INSERT INTO audit_log (at, model, version, action, outcome, actor, reason, details) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), model, version, action, outcome, actor, reason, json.dumps(details or {})),
+            (
+                time.time(),
+                model,
+                version,
+                action,
+                outcome,
+                actor,
+                reason,
+                json.dumps(details or {}),
+            ),
         )
 
     def _enqueue(self, conn: Any, event: str, payload: dict[str, Any]) -> None:
@@ -357,7 +382,9 @@ class SqlStore(Store):
         )
         created = bool(cur.rowcount == 1)
         if created:
-            self._audit(conn, name, None, "create_model", "ok", actor, description, policy.to_dict())
+            self._audit(
+                conn, name, None, "create_model", "ok", actor, description, policy.to_dict()
+            )
         return created
 
     def create_model(
@@ -522,15 +549,15 @@ class SqlStore(Store):
         )
 
     def get_version(self, name: str, version: int) -> ModelVersion:
-        conn = self._conn()
-        row = self._x(
-            conn,
-            f"SELECT {_VERSION_COLUMNS} FROM model_versions WHERE name = ? AND version = ?",
-            (name, version),
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"models:/{name}/{version} does not exist")
-        return self._version_from_row(conn, row)
+        with self._read() as conn:
+            row = self._x(
+                conn,
+                f"SELECT {_VERSION_COLUMNS} FROM model_versions WHERE name = ? AND version = ?",
+                (name, version),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"models:/{name}/{version} does not exist")
+            return self._version_from_row(conn, row)
 
     def artifact_of(self, name: str, version: int) -> tuple[str, str]:
         row = self._x(
@@ -543,14 +570,14 @@ class SqlStore(Store):
         return str(row[0]), str(row[1])
 
     def list_versions(self, name: str) -> list[ModelVersion]:
-        conn = self._conn()
-        self.get_model(name)
-        rows = self._x(
-            conn,
-            f"SELECT {_VERSION_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version",
-            (name,),
-        ).fetchall()
-        return [self._version_from_row(conn, r) for r in rows]
+        with self._read() as conn:
+            self.get_model(name)
+            rows = self._x(
+                conn,
+                f"SELECT {_VERSION_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version",
+                (name,),
+            ).fetchall()
+            return [self._version_from_row(conn, r) for r in rows]
 
     def referenced_digests(self) -> set[str]:
         rows = self._x(self._conn(), "SELECT DISTINCT artifact_sha256 FROM model_versions")
@@ -607,7 +634,9 @@ class SqlStore(Store):
 
     def list_aliases(self, name: str) -> dict[str, int]:
         rows = self._x(
-            self._conn(), "SELECT alias, version FROM aliases WHERE name = ? ORDER BY alias", (name,)
+            self._conn(),
+            "SELECT alias, version FROM aliases WHERE name = ? ORDER BY alias",
+            (name,),
         ).fetchall()
         return {a: int(v) for a, v in rows}
 
@@ -637,12 +666,20 @@ class SqlStore(Store):
             previous = self._current_alias(conn, name, alias)
             self._put_alias(conn, name, alias, version, actor)
             moves = {alias: [previous, version]}
-            self._audit(conn, name, version, "set_alias", "ok", actor, reason, {"alias_moves": moves})
+            self._audit(
+                conn, name, version, "set_alias", "ok", actor, reason, {"alias_moves": moves}
+            )
             self._enqueue(
                 conn,
                 "alias",
-                {"model": name, "alias": alias, "version": version, "previous": previous,
-                 "actor": actor, "reason": reason},
+                {
+                    "model": name,
+                    "alias": alias,
+                    "version": version,
+                    "previous": previous,
+                    "actor": actor,
+                    "reason": reason,
+                },
             )
         return previous
 
@@ -661,8 +698,14 @@ class SqlStore(Store):
             self._enqueue(
                 conn,
                 "alias",
-                {"model": name, "alias": alias, "version": None, "previous": previous,
-                 "actor": actor, "reason": reason},
+                {
+                    "model": name,
+                    "alias": alias,
+                    "version": None,
+                    "previous": previous,
+                    "actor": actor,
+                    "reason": reason,
+                },
             )
         return previous
 
@@ -732,7 +775,13 @@ class SqlStore(Store):
                 self._enqueue(
                     conn,
                     "transition.refused",
-                    {"model": name, "version": version, **details, "actor": actor, "reason": reason},
+                    {
+                        "model": name,
+                        "version": version,
+                        **details,
+                        "actor": actor,
+                        "reason": reason,
+                    },
                 )
             else:
                 moves: dict[str, list[int | None]] = {}
@@ -783,7 +832,13 @@ class SqlStore(Store):
                 self._enqueue(
                     conn,
                     "transition",
-                    {"model": name, "version": version, **details, "actor": actor, "reason": reason},
+                    {
+                        "model": name,
+                        "version": version,
+                        **details,
+                        "actor": actor,
+                        "reason": reason,
+                    },
                 )
         if refusal is not None:
             raise PromotionRefusedError(
@@ -795,15 +850,20 @@ class SqlStore(Store):
 
     # -- audit ---------------------------------------------------------------------------
     def audit(self, model: str | None = None, *, limit: int | None = None) -> list[AuditEntry]:
-        sql = "SELECT id, at, model, version, action, outcome, actor, reason, details FROM audit_log"
+        sql = (
+            "SELECT id, at, model, version, action, outcome, actor, reason, details FROM audit_log"
+        )
         params: tuple[Any, ...] = ()
         if model is not None:
             sql += " WHERE model = ?"
             params = (model,)
-        sql += " ORDER BY id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        if limit is None:
+            sql += " ORDER BY id"
+        else:  # the most recent `limit` entries, still returned oldest first
+            sql += f" ORDER BY id DESC LIMIT {int(limit)}"
         rows = self._x(self._conn(), sql, params).fetchall()
+        if limit is not None:
+            rows.reverse()
         return [
             AuditEntry(
                 int(i), float(at), m, None if v is None else int(v), a, o, actor, r, json.loads(d)
@@ -860,14 +920,20 @@ class SqlStore(Store):
                 (time.time(), row[0], stale),
             )
             if cur.rowcount == 1:
-                claimed.append(Delivery(int(row[0]), int(row[1]), *row[2:5], int(row[5]), "sending"))
+                claimed.append(
+                    Delivery(
+                        int(row[0]), int(row[1]), row[2], row[3], row[4], int(row[5]), "sending"
+                    )
+                )
         return claimed
 
-    def finish_delivery(self, delivery_id: int, *, ok: bool, attempts: int, error: str | None) -> None:
+    def finish_delivery(
+        self, delivery_id: int, *, ok: bool, attempts: int, error: str | None
+    ) -> None:
         self._x(
             self._conn(),
-            "UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, updated_at = ? "
-            "WHERE id = ?",
+            "UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, "
+            "updated_at = ? WHERE id = ?",
             ("delivered" if ok else "failed", attempts, error, time.time(), delivery_id),
         )
 
@@ -917,6 +983,14 @@ class SqliteStore(SqlStore):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self, conn: Any) -> Iterator[None]:
+        conn.execute("BEGIN")  # deferred: a WAL read snapshot, no write lock
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
 
     def _lock_model(self, conn: Any, name: str) -> bool:
         # BEGIN IMMEDIATE already holds the database-wide write lock.

@@ -73,8 +73,10 @@ class ModelRef:
     alias: str | None = None
 
     def __str__(self) -> str:
-        return f"models:/{self.name}/{self.version}" if self.alias is None else (
-            f"models:/{self.name}@{self.alias}"
+        return (
+            f"models:/{self.name}/{self.version}"
+            if self.alias is None
+            else (f"models:/{self.name}@{self.alias}")
         )
 
 
