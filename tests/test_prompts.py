@@ -20,7 +20,7 @@ class Scripted:
         self.messages: list[str] = []
         self.rejected: list[str] = []
 
-    def Choice(self, title: str, value: Any, description: str | None = None) -> Any:  # noqa: N802
+    def Choice(self, title: str, value: Any, description: str | None = None) -> Any:
         return value
 
     def _prompt(self, message: str, validate: Callable[[str], Any] | None = None, **_: Any) -> Any:
@@ -29,7 +29,7 @@ class Scripted:
         script = self.replies[key]
 
         class Answer:
-            def unsafe_ask(inner) -> Any:  # noqa: N805
+            def unsafe_ask(inner) -> Any:
                 while True:
                     reply = script.pop(0)
                     verdict = validate(reply) if validate else True

@@ -5,11 +5,14 @@ choice or yes/no question appears in at least one case. Each case must generate,
 behind, pass ruff and have a valid GitHub workflow. Each distinct code variant (the template's
 own answers) is then installed into a fresh virtual environment, where its own tests, lint and
 type checks must pass, `eval --quick` must write schema-valid results and a plot, and
-`report` must fill the README. A new template is tested by adding it to the catalog.
+`report` must fill the README. That venv uses the case's `python_version` when this machine has
+that interpreter, so both the oldest (3.10) and the newest supported Python are exercised.
+A new template is tested by adding it to the catalog.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -69,7 +72,23 @@ def own_variant(case: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 FIXTURE = "hello-ml"  # tests/fixture_template: the shared spine, independent of any real template
 CASES = [case for info in load_catalog(REPO) for case in answer_matrix(REPO, info.name)]
 CASES += answer_matrix(REPO / "tests/fixture_template", FIXTURE)
-VARIANTS = list({(case["template"], own_variant(case)): case for case in CASES}.values())
+
+
+def pick_variants(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One case per code variant: a template's first variant at its first case (the oldest
+    Python of the matrix), every other variant at its last case (the newest Python)."""
+    groups: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    for case in cases:
+        groups.setdefault((case["template"], own_variant(case)), []).append(case)
+    seen: set[str] = set()
+    picked = []
+    for (template, _), group in groups.items():
+        picked.append(group[-1] if template in seen else group[0])
+        seen.add(template)
+    return picked
+
+
+VARIANTS = pick_variants(CASES)
 
 
 def case_id(case: dict[str, Any]) -> str:
@@ -94,6 +113,17 @@ def tool(name: str) -> str:
     found = str(beside) if beside.exists() else shutil.which(name)
     assert found, f"the smoke tests need {name} (pip install -e '.[dev]')"
     return found
+
+
+def interpreter(version: str) -> str:
+    """A Python `version` interpreter found on this machine, else the one running the tests."""
+    candidates = [shutil.which(f"python{version}") or ""]
+    candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return candidate
+    return sys.executable
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -138,7 +168,7 @@ def test_generated_project_passes_its_own_checks(
     package = case.get("project_name", case["template"]).replace("-", "_")
     venv = tmp_path / "venv"
     uv = tool("uv")
-    run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], project)
+    run([uv, "venv", "--quiet", "--python", interpreter(case["python_version"]), str(venv)], project)
     python = str(venv / "bin/python")
     run([uv, "pip", "install", "--quiet", "--python", python, "-e", ".[dev]"], project)
     run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, CI="true")
