@@ -242,16 +242,21 @@ def _next_steps(destination: Path, answers: Mapping[str, Any], git_initialized: 
     return steps
 
 
-def _command_line(template: str, destination: Path, answers: Mapping[str, Any], no_git: bool) -> str:
-    """The non-interactive command that generates the same project."""
-    defaults = resolve_answers(template=template, data={})
+def _command_line(template: str, destination: Path, chosen: Mapping[str, Any], no_git: bool) -> str:
+    """The non-interactive command that generates the same project from the `chosen` answers."""
     parts = ["scaffold", "new", template, _display_path(destination), "--defaults"]
-    for name, value in answers.items():
-        if name != "template" and value != defaults.get(name):
+    for name, value in chosen.items():
+        if name != "template":
             parts += ["--data", f"{name}={value}"]
     if no_git:
         parts.append("--no-git")
     return shlex.join(parts)
+
+
+def _chosen_answers(template: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The prompted answers that differ from what `--defaults` would pick."""
+    defaults = resolve_answers(template=template, data={})
+    return {name: value for name, value in answers.items() if value != defaults.get(name)}
 
 
 def new_project(
@@ -316,7 +321,12 @@ def new_project(
         backups=tuple(backups),
         warnings=tuple(notes),
         next_steps=tuple(_next_steps(dest, resolved, git_initialized)),
-        command_line=_command_line(template, dest, resolved, not git),
+        command_line=_command_line(
+            template,
+            dest,
+            dict(data or {}) if answers is None else _chosen_answers(template, resolved),
+            not git,
+        ),
     )
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from . import api
 from ._version import __version__
@@ -24,18 +22,28 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+def _say(text: str = "", *, fg: str | None = None, bold: bool = False, err: bool = False) -> None:
+    """Print one line. Plain click output: `new`, `update` and `check` never pay for importing rich."""
+    typer.secho(text, fg=fg, bold=bold, err=err)
+
+
+def _console() -> Any:
+    """A rich console, imported only by the commands that draw tables."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
 
 
 def _fail(error: ScaffoldError) -> NoReturn:
-    err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    _say(f"error: {error}", fg="red", err=True)
     raise typer.Exit(error.exit_code)
 
 
 def _version_callback(value: bool) -> None:
     if value:
-        out.print(f"scaffold {__version__}")
+        _say(f"scaffold {__version__}")
         raise typer.Exit()
 
 
@@ -59,6 +67,7 @@ def paths_command() -> None:
         paths = api.list_paths()
     except ScaffoldError as error:
         _fail(error)
+    out = _console()
     for path in paths:
         out.rule(f"[bold]{path.title}[/]  ([cyan]--path {path.key}[/])")
         out.print(f"[bold]What they build:[/] {path.builds}")
@@ -86,6 +95,9 @@ def list_command(
     if as_json:
         print(json.dumps([asdict(t) for t in templates], indent=2))
         return
+    from rich.table import Table
+
+    out = _console()
     table = Table("template", "path", "what you build", box=None, header_style="bold")
     for t in templates:
         table.add_row(f"[cyan]{t.name}[/]", t.path, f"[bold]{t.title}[/]\n{t.summary}\n")
@@ -104,10 +116,10 @@ def _gather_data(data: list[str], data_file: Optional[Path]) -> dict[str, Any]: 
 
 
 def _show_answers(answers: dict[str, Any]) -> None:
-    table = Table("question", "answer", box=None, header_style="bold")
+    width = max(map(len, answers))
+    _say()
     for name, value in answers.items():
-        table.add_row(name, str(value))
-    out.print(table)
+        _say(f"  {name:<{width}}  {value}")
 
 
 @app.command("new")
@@ -164,10 +176,9 @@ def new_command(
             from . import prompts
 
             answers = api.resolve_answers(template=template, data=given, ask=prompts.ask_question)
-            out.print()
             _show_answers(answers)
             if not prompts.confirm(answers):
-                out.print("Nothing was written.")
+                _say("Nothing was written.")
                 raise typer.Exit(1)
         result = api.new_project(
             template=template,
@@ -181,26 +192,26 @@ def new_command(
     except ScaffoldError as error:
         _fail(error)
     except KeyboardInterrupt:
-        err.print("interrupted: nothing was written")
+        _say("interrupted: nothing was written", err=True)
         raise typer.Exit(130) from None
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        _say(f"warning: {warning}", fg="yellow", err=True)
     verb = "Would create" if result.pretend else "Created"
-    out.print(
-        f"[bold green]{verb}[/] {result.destination} from [cyan]{result.template}[/] "
-        f"{result.version} ({len(result.files)} files)",
-        highlight=False,
+    _say(
+        f"{verb} {result.destination} from {result.template} {result.version} ({len(result.files)} files)",
+        fg="green",
+        bold=True,
     )
     if result.pretend:
         for name in result.files:
-            out.print(f"  {name}", highlight=False)
+            _say(f"  {name}")
         return
     for backup in result.backups:
-        out.print(f"  kept your earlier file as {backup}", highlight=False)
-    out.print("\n[bold]Next steps[/]")
+        _say(f"  kept your earlier file as {backup}")
+    _say("\nNext steps", bold=True)
     for step in result.next_steps:
-        out.print(f"  {step}", highlight=False)
-    out.print(f"\nSame project, no questions:\n  {result.command_line}", highlight=False)
+        _say(f"  {step}")
+    _say(f"\nSame project, no questions:\n  {result.command_line}")
 
 
 @app.command("update")
@@ -233,29 +244,31 @@ def update_command(
     except ScaffoldError as error:
         _fail(error)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        _say("interrupted", err=True)
         raise typer.Exit(130) from None
     if result.up_to_date:
-        out.print(f"{result.destination} is already on template version {result.to_version}.")
+        _say(f"{result.destination} is already on template version {result.to_version}.")
         return
     verb = "Would update" if result.pretend else "Updated"
-    out.print(
-        f"[bold green]{verb}[/] {result.destination}: {result.template} "
-        f"{result.from_version} -> {result.to_version}",
-        highlight=False,
+    _say(
+        f"{verb} {result.destination}: {result.template} {result.from_version} -> {result.to_version}",
+        fg="green",
+        bold=True,
     )
     for name in result.changed:
-        mark = "[red]conflict[/]" if name in result.conflicts else "changed "
-        out.print(f"  {mark} {name}", highlight=False)
+        if name in result.conflicts:
+            _say(f"  conflict {name}", fg="red")
+        else:
+            _say(f"  changed  {name}")
     if result.conflicts:
-        err.print(
+        _say(
             f"{len(result.conflicts)} file(s) have conflicts: resolve the marked lines "
             "(<<<<<<< / >>>>>>>), then commit.",
-            highlight=False,
+            err=True,
         )
         raise typer.Exit(1)
     if not result.pretend and result.changed:
-        out.print("Review with 'git diff', then commit.")
+        _say("Review with 'git diff', then commit.")
 
 
 @app.command("check")
@@ -277,12 +290,12 @@ def check_command(
     if as_json:
         print(json.dumps({**asdict(result), "destination": str(result.destination)}))
     elif result.up_to_date:
-        out.print(f"{result.template} is up to date (template version {result.recorded_version}).")
+        _say(f"{result.template} is up to date (template version {result.recorded_version}).")
     else:
-        out.print(
+        _say(
             f"{result.template} is behind: on {result.recorded_version}, latest "
             f"{result.latest_version}. Run 'scaffold update'.",
-            highlight=False,
+            fg="yellow",
         )
     raise typer.Exit(0 if result.up_to_date else 1)
 
