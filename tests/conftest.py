@@ -17,6 +17,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_TEMPLATE = REPO / "tests" / "fixture_template"
+SHARED_QUESTIONS = frozenset(
+    {
+        "template",
+        "project_name",
+        "package_name",
+        "author_name",
+        "author_email",
+        "github_user",
+        "python_version",
+        "license",
+    }
+)
 FIXTURE_CATALOG = """\
 template:
   type: str

@@ -27,17 +27,9 @@ import pytest
 
 from scaffold.catalog import applies, load_catalog, load_questions, questions_from_file
 
+from .conftest import SHARED_QUESTIONS
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED_QUESTIONS = {
-    "template",
-    "project_name",
-    "package_name",
-    "author_name",
-    "author_email",
-    "github_user",
-    "python_version",
-    "license",
-}
 LEFTOVER = re.compile(r"\{\{|\{%|%\}|\s\}\}")  # a lone "}}" closes nested dicts in code
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 SCHEMA = json.loads((REPO / "schemas/metrics.schema.json").read_text())

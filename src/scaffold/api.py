@@ -11,8 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -144,40 +143,32 @@ def _relative_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink())
 
 
-@contextmanager
-def _quiet_copier() -> Iterator[Any]:
-    """Import copier lazily and silence its warnings: the library reports through its results."""
+def _run_copier(operation: Literal["run_copy", "run_update"], *args: str, **options: Any) -> None:
+    """Call copier (imported here, lazily) quietly and non-interactively.
+
+    The library reports through its results, so copier's output and warnings are silenced; any
+    copier failure becomes a one-line `GenerationError`.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import copier
 
-        yield copier
-
-
-def _copier_error(error: Exception) -> ScaffoldError:
-    lines = [line for line in str(error).strip().splitlines() if line.strip()]
-    return GenerationError(f"copier failed: {lines[-1] if lines else type(error).__name__}")
+        try:
+            getattr(copier, operation)(
+                *args, defaults=True, overwrite=True, quiet=True, unsafe=False, **options
+            )
+        except (KeyboardInterrupt, ScaffoldError):
+            raise
+        except Exception as error:
+            lines = [line for line in str(error).strip().splitlines() if line.strip()]
+            message = lines[-1] if lines else type(error).__name__
+            raise GenerationError(f"copier failed: {message}") from error
 
 
 def _render(source: TemplateSource, answers: Mapping[str, Any], into: Path) -> None:
     """Render the template at this install's version into the empty directory `into`."""
     ensure_bundle(source)
-    with _quiet_copier() as copier:
-        try:
-            copier.run_copy(
-                BUNDLE_REF,
-                str(into),
-                data=dict(answers),
-                vcs_ref=source.version,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                unsafe=False,
-            )
-        except (KeyboardInterrupt, ScaffoldError):
-            raise
-        except Exception as error:
-            raise _copier_error(error) from error
+    _run_copier("run_copy", BUNDLE_REF, str(into), data=dict(answers), vcs_ref=source.version)
     for path in into.rglob("*"):
         if path.is_symlink() and not path.resolve().is_relative_to(into.resolve()):
             raise GenerationError(f"the template wrote a link outside the project: {path.name}")
@@ -527,23 +518,14 @@ def _run_update(
     pretend: bool,
     reported_as: Path,
 ) -> UpdateResult:
-    with _quiet_copier() as copier:
-        try:
-            copier.run_update(
-                str(workdir),
-                data=dict(given),
-                vcs_ref=source.version,
-                defaults=True,
-                overwrite=True,
-                skip_answered=True,
-                conflict=conflict,
-                quiet=True,
-                unsafe=False,
-            )
-        except (KeyboardInterrupt, ScaffoldError):
-            raise
-        except Exception as error:
-            raise _copier_error(error) from error
+    _run_copier(
+        "run_update",
+        str(workdir),
+        data=dict(given),
+        vcs_ref=source.version,
+        skip_answered=True,
+        conflict=conflict,
+    )
     changed = _changed_files(workdir)
     return UpdateResult(
         destination=reported_as,
