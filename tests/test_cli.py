@@ -141,3 +141,13 @@ def test_fast_commands_import_neither_copier_nor_questionary(args: list[str], tm
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_missing_git_is_a_clear_error(
+    fixture_source: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(workdir))  # nothing on PATH, so no git
+    code, _, err = run("new", "hello-ml", "--defaults")
+    assert code == 1
+    assert "git is not installed" in err
+    assert list(workdir.iterdir()) == []

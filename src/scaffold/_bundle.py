@@ -26,7 +26,10 @@ class BundleError(RuntimeError):
 
 def git(*args: str, cwd: Path) -> str:
     """Run git and return its stdout; raise `BundleError` with git's message on failure."""
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise BundleError("git is not installed: scaffold needs git to version templates") from None
     if done.returncode != 0:
         message = done.stderr.strip().splitlines() or [f"exit {done.returncode}"]
         raise BundleError(f"git {args[0]} failed in {cwd}: {message[-1]}")
@@ -84,9 +87,12 @@ def build_bundle(repo: Path, out: Path, version_file: str = VERSION_FILE) -> dic
 
 def bundle_tags(bundle: Path) -> dict[str, str]:
     """The version tags a bundle holds (version -> commit); empty when it is unreadable."""
-    done = subprocess.run(
-        ["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True, check=False
-    )
+    try:
+        done = subprocess.run(
+            ["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        return {}
     tags: dict[str, str] = {}
     for line in done.stdout.splitlines() if done.returncode == 0 else []:
         sha, _, ref = line.partition(" ")

@@ -175,14 +175,17 @@ def _render(source: TemplateSource, answers: Mapping[str, Any], into: Path) -> N
 
 
 def _git(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **env} if env else None,
-    )
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **env} if env else None,
+        )
+    except FileNotFoundError:
+        raise TemplateSourceError("git is not installed: scaffold needs git") from None
 
 
 def _enclosing_repo(path: Path) -> Path | None:

@@ -73,7 +73,7 @@ def _checkout_version(checkout: Path) -> str:
     try:
         text = _bundle.git("show", f"HEAD:{_bundle.VERSION_FILE}", cwd=checkout)
     except _bundle.BundleError as error:
-        raise TemplateSourceError(f"cannot read the template version: {error}") from None
+        raise TemplateSourceError(f"cannot read the template version of {checkout}: {error}") from None
     version = _bundle.parse_version(text)
     if version is None:
         raise TemplateSourceError(f"no __version__ in {_bundle.VERSION_FILE} at HEAD of {checkout}")
