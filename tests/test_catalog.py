@@ -17,6 +17,8 @@ from scaffold.catalog import (
 )
 from scaffold.errors import UnknownTemplateError
 
+from .conftest import SHARED_QUESTIONS
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -34,17 +36,7 @@ def test_catalog_and_template_folders_match() -> None:
 
 def test_template_questions_apply_only_to_their_template() -> None:
     questions = load_questions(REPO)
-    shared = {
-        "template",
-        "project_name",
-        "package_name",
-        "author_name",
-        "author_email",
-        "github_user",
-        "python_version",
-        "license",
-        "reserved_package_names",
-    }
+    shared = SHARED_QUESTIONS | {"reserved_package_names"}
     for question in questions.values():
         if question.name in shared:
             continue
