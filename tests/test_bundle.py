@@ -75,3 +75,17 @@ def test_uncommitted_template_changes_are_reported(fixture_source: Path, workdir
     result = scaffold.new_project(template="hello-ml", git=False)
     assert any("templates/_shared/gitignore.jinja" in w for w in result.warnings)
     assert "uncommitted" not in (result.destination / ".gitignore").read_text()
+
+
+def test_bundle_tags_ignore_a_broken_repository_around_the_bundle(
+    fixture_source: Path, tmp_path: Path
+) -> None:
+    """uv's cache holds a `.git` file that is no repository; reading a bundle there must work."""
+    cache = tmp_path / "cache"
+    (cache / "sdist").mkdir(parents=True)
+    (cache / ".git").write_text("not a gitfile\n")
+    bundle = cache / "sdist" / "templates.bundle"
+    tags = _bundle.build_bundle(fixture_source, bundle)
+    assert (
+        _bundle.bundle_tags(bundle) == tags == {"0.1.0": git("rev-parse", "HEAD", cwd=fixture_source).strip()}
+    )

@@ -11,6 +11,7 @@ by path to put the bundle into the wheel, and a development checkout builds it o
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tempfile
@@ -86,12 +87,23 @@ def build_bundle(repo: Path, out: Path, version_file: str = VERSION_FILE) -> dic
 
 
 def bundle_tags(bundle: Path) -> dict[str, str]:
-    """The version tags a bundle holds (version -> commit); empty when it is unreadable."""
+    """The version tags a bundle holds (version -> commit); empty when it is unreadable.
+
+    git looks for a repository around its working directory even to read a bundle, and fails on a
+    broken one (uv's cache, for one, holds a `.git` file that is not a repository), so it runs in
+    the bundle's folder with the search stopped there.
+    """
+    folder = Path(bundle).resolve().parent
     try:
         done = subprocess.run(
-            ["git", "bundle", "list-heads", str(bundle)], capture_output=True, text=True, check=False
+            ["git", "bundle", "list-heads", str(bundle)],
+            cwd=folder,
+            env={**os.environ, "GIT_CEILING_DIRECTORIES": str(folder.parent)},
+            capture_output=True,
+            text=True,
+            check=False,
         )
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return {}
     tags: dict[str, str] = {}
     for line in done.stdout.splitlines() if done.returncode == 0 else []:
