@@ -78,7 +78,7 @@ def test_uncommitted_template_changes_are_reported(fixture_source: Path, workdir
 
 
 def test_bundle_tags_ignore_a_broken_repository_around_the_bundle(
-    fixture_source: Path, tmp_path: Path
+    fixture_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """uv's cache holds a `.git` file that is no repository; reading a bundle there must work."""
     cache = tmp_path / "cache"
@@ -86,6 +86,7 @@ def test_bundle_tags_ignore_a_broken_repository_around_the_bundle(
     (cache / ".git").write_text("not a gitfile\n")
     bundle = cache / "sdist" / "templates.bundle"
     tags = _bundle.build_bundle(fixture_source, bundle)
+    monkeypatch.chdir(cache / "sdist")  # where a wheel build from the sdist runs
     assert (
         _bundle.bundle_tags(bundle) == tags == {"0.1.0": git("rev-parse", "HEAD", cwd=fixture_source).strip()}
     )
