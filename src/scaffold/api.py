@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +38,14 @@ from .errors import (
     TemplateSourceError,
     UsageError,
 )
-from .source import BUNDLE_REF, TemplateSource, ensure_bundle, locate, uncommitted_template_changes
+from .source import (
+    BUNDLE_REF,
+    TemplateSource,
+    ensure_bundle,
+    locate,
+    uncommitted_template_changes,
+    version_key,
+)
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_START = "<<<<<<< "
@@ -74,7 +81,6 @@ class UpdateResult:
     conflicts: tuple[str, ...]
     pretend: bool
     up_to_date: bool = False
-    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -377,22 +383,13 @@ def read_answers(directory: Path) -> dict[str, Any]:
     return recorded
 
 
-def _version_key(version: str) -> Any:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(version)
-    except InvalidVersion:
-        return None
-
-
 def check_project(*, directory: Path) -> CheckResult:
     """Compare the template version a repo records with the version this scaffold ships."""
     directory = directory.absolute()
     recorded = read_answers(directory)
     latest = locate().version
     current = str(recorded["_commit"])
-    current_key, latest_key = _version_key(current), _version_key(latest)
+    current_key, latest_key = version_key(current), version_key(latest)
     up_to_date = current_key is not None and latest_key is not None and current_key >= latest_key
     return CheckResult(
         destination=directory,
@@ -478,7 +475,7 @@ def update_project(
             f"{directory} was generated from {recorded['_src_path']}, not from scaffold's "
             "templates: update it with 'copier update'"
         )
-    from_key, to_key = _version_key(from_version), _version_key(source.version)
+    from_key, to_key = version_key(from_version), version_key(source.version)
     if from_key is not None and to_key is not None and from_key > to_key:
         raise TemplateSourceError(
             f"{directory} is on template version {from_version}, newer than this scaffold's "

@@ -20,10 +20,14 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import _bundle
 from ._version import __version__
 from .errors import TemplateSourceError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 BUNDLE_REF = "~/.scaffold/templates.bundle"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -85,11 +89,12 @@ def bundle_path() -> Path:
     return Path(BUNDLE_REF).expanduser()
 
 
-def _version_key(version: str) -> tuple[int, ...] | None:
+def version_key(version: str) -> Version | None:
+    """The PEP 440 version to compare, or None for a string that is no version."""
     from packaging.version import InvalidVersion, Version
 
     try:
-        return tuple(Version(version).release)
+        return Version(version)
     except InvalidVersion:
         return None
 
@@ -98,8 +103,8 @@ def _keep_existing(existing: dict[str, str], ours: str, commit: str) -> bool:
     """Whether the bundle already present serves our version exactly and is not older."""
     if existing.get(ours) != commit:
         return False
-    our_key = _version_key(ours)
-    newest = max((k for k in map(_version_key, existing) if k is not None), default=None)
+    our_key = version_key(ours)
+    newest = max((k for k in map(version_key, existing) if k is not None), default=None)
     return our_key is not None and newest is not None and newest >= our_key
 
 
