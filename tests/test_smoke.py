@@ -7,23 +7,32 @@ own answers) is then installed into a fresh virtual environment, where its own t
 type checks must pass, `eval --quick` must write schema-valid results and a plot, and
 `report` must fill the README. That venv uses the case's `python_version` when this machine has
 that interpreter, so both the oldest (3.10) and the newest supported Python are exercised.
+No container base image can be pulled on these machines, so each variant's Dockerfile is checked
+by parsing it and by running its steps in a second fresh venv: `pip install .` (a real wheel,
+so the demo page's files must be packaged), then the image's start command in an empty folder
+holding only results/, answering /health, / and /api/results, and the HEALTHCHECK command.
 A new template is tested by adding it to the catalog.
 """
 
 from __future__ import annotations
 
 import glob
+import io
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from dockerfile_parse import DockerfileParser
 
 from scaffold.catalog import applies, load_catalog, load_questions, questions_from_file
 
@@ -146,10 +155,8 @@ def test_every_case_generates_clean(copie: Any, case: dict[str, Any], fixture_te
     ruff = [sys.executable, "-m", "ruff"]
     run([*ruff, "check", "--no-cache", "."], project)
     run([*ruff, "format", "--check", "--no-cache", "."], project)
-    run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"],
-        project,
-    )
+    workflows = sorted(str(p.relative_to(project)) for p in (project / ".github/workflows").glob("*.yml"))
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows], project)
 
 
 @pytest.mark.parametrize("case", VARIANTS, ids=case_id)
@@ -170,7 +177,75 @@ def test_generated_project_passes_its_own_checks(
     jsonschema.validate(metrics, SCHEMA)
     assert metrics["template"] == case["template"]
     assert list((project / "results").glob("*.png")), "eval wrote no plot"
+    assert set(metrics["plots"]) <= {p.name for p in (project / "results").glob("*.png")}
     run([python, "-m", package, "report", "--results", "results", "--readme", "README.md"], project)
     readme = (project / "README.md").read_text()
     assert metrics["headline"]["claim"] in readme
     assert "No results yet" not in readme
+    assert not re.match(r"\s*\**Built", metrics["headline"]["claim"]), "a claim never says Built"
+    if not needs_a_service(project):
+        check_container_recipe(project, package, case["python_version"], tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+def check_container_recipe(project: Path, package: str, python_version: str, tmp_path: Path) -> None:
+    """Parse the Dockerfile, then run its install and start steps in a fresh venv (no engine here)."""
+    parser = DockerfileParser(fileobj=io.BytesIO((project / "Dockerfile").read_bytes()))
+    steps = [(i["instruction"], i["value"]) for i in parser.structure if i["instruction"] != "COMMENT"]
+    stages = [value for instruction, value in steps if instruction == "FROM"]
+    assert len(stages) >= 2, "the Dockerfile must be multi-stage"
+    runtime = steps[max(i for i, (instruction, _) in enumerate(steps) if instruction == "FROM") :]
+    users = [value for instruction, value in runtime if instruction == "USER"]
+    assert users and users[-1] not in {"root", "0"}, "the runtime stage must run as a non-root user"
+    healthcheck = next(value for instruction, value in runtime if instruction == "HEALTHCHECK")
+    command = json.loads(next(value for instruction, value in runtime if instruction == "CMD"))
+    assert command == ["python", "-m", package, "serve", "--host", "0.0.0.0"], command
+    assert ("RUN", "pip install .") in steps
+
+    venv = tmp_path / "image-venv"
+    uv = tool("uv")
+    run([uv, "venv", "--quiet", "--python", interpreter(python_version), str(venv)], project)
+    python = str(venv / "bin/python")
+    run([uv, "pip", "install", "--quiet", "--python", python, "."], project)
+    workdir = tmp_path / "home-app"  # as the image: only results/ beside the app
+    shutil.copytree(project / "results", workdir / "results")
+    port = str(_free_port())
+    env = {**os.environ, "PORT": port, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
+    server = subprocess.Popen(
+        [python, *command[1:]], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                assert _get(f"{base}/health")[0] == 200
+                break
+            except OSError:
+                assert server.poll() is None, server.communicate()[0].decode()[-3000:]
+                assert time.monotonic() < deadline, "the app did not answer /health in 120 s"
+                time.sleep(0.5)
+        status, page = _get(f"{base}/")
+        assert status == 200 and "<main>" in page
+        assert json.loads(_get(f"{base}/api/results")[1])["template"]
+        check = json.loads(healthcheck.split("CMD", 1)[1].strip())
+        run([python, *check[1:]], workdir, PORT=port)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def needs_a_service(project: Path) -> bool:
+    """True when the variant's container needs a service (its CI passes one with docker run -e)."""
+    ci = (project / ".github/workflows/ci.yml").read_text()
+    return "docker run -d --name app --network host -e" in ci
