@@ -1,0 +1,5 @@
+"""tmp"""
+import argparse
+from fastapi import FastAPI
+def add_arguments(parser: argparse.ArgumentParser) -> None: ...
+def app_from_args(args: argparse.Namespace) -> FastAPI: return FastAPI()
