@@ -205,9 +205,7 @@ class Scheduler:
                 break
             if job.gpus > self.free_gpus:
                 continue
-            gids = place(
-                job.gpus, self.free_by_node, node_size=self.node_size, avoid=reserved
-            )
+            gids = place(job.gpus, self.free_by_node, node_size=self.node_size, avoid=reserved)
             if gids is None and now + job.limit_s <= reservation_s:
                 gids = place(job.gpus, self.free_by_node, node_size=self.node_size)
             if gids is None:

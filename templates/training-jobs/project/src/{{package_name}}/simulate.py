@@ -53,9 +53,7 @@ class SimResult:
         return self.starts + np.array([job.duration_s for job in self.jobs])
 
 
-def simulate(
-    jobs: Sequence[TraceJob], inventory: Inventory, config: SchedulerConfig
-) -> SimResult:
+def simulate(jobs: Sequence[TraceJob], inventory: Inventory, config: SchedulerConfig) -> SimResult:
     """Run every job of `jobs` to completion under `config.policy`; jobs are never lost."""
     scheduler = Scheduler(inventory, config)
     order = sorted(range(len(jobs)), key=lambda i: (jobs[i].submit_s, i))

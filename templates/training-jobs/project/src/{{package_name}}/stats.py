@@ -8,22 +8,22 @@ each job gives a mean difference at least as large as the one observed (Fisher 1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def paired_randomisation_p(
-    a: Sequence[float], b: Sequence[float], *, permutations: int = 10_000, seed: int = 0
+    a: ArrayLike, b: ArrayLike, *, permutations: int = 10_000, seed: int = 0
 ) -> float:
     """Two-sided p-value of mean(a - b) = 0 by random sign flips of the paired differences.
 
     Monte-Carlo with the observed labelling counted as one permutation, so p is never 0:
     (1 + #{|mean of flipped| >= |observed|}) / (1 + permutations).
     """
-    diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    if diff.shape != (len(a),) or len(a) != len(b):
-        raise ValueError("paired samples must have the same length")
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("paired samples must be two 1-d sequences of the same length")
+    diff = x - y
     if len(diff) == 0 or not np.any(diff):
         return 1.0
     observed = abs(diff.mean())
@@ -36,7 +36,7 @@ def paired_randomisation_p(
     return (1 + hits) / (1 + permutations)
 
 
-def exact_paired_p(a: Sequence[float], b: Sequence[float]) -> float:
+def exact_paired_p(a: ArrayLike, b: ArrayLike) -> float:
     """The exact sign-flip p-value over all 2^n labellings (small n only; for the tests)."""
     diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     n = len(diff)

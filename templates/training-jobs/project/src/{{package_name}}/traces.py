@@ -28,7 +28,15 @@ import numpy as np
 from .config import TraceConfig
 
 FORMATS = ("synthetic", "alibaba-2023", "philly")
-ALIBABA_COLUMNS = ("name", "num_gpu", "gpu_milli", "qos", "creation_time", "scheduled_time", "deletion_time")
+ALIBABA_COLUMNS = (
+    "name",
+    "num_gpu",
+    "gpu_milli",
+    "qos",
+    "creation_time",
+    "scheduled_time",
+    "deletion_time",
+)
 # Alibaba's QoS classes, most latency-sensitive first: the trace's notion of priority.
 ALIBABA_PRIORITY = {"LS": 3, "Guaranteed": 2, "Burstable": 1, "BE": 0}
 
@@ -52,14 +60,16 @@ class TraceJob:
 
 def synthetic_trace(config: TraceConfig, total_gpus: int, seed: int) -> list[TraceJob]:
     """A seeded trace of `config.jobs` jobs whose offered load on `total_gpus` is `config.load`."""
-    if config.jobs < 1 or config.users < 1 or not 0 < config.load:
+    if config.jobs < 1 or config.users < 1 or not config.load > 0:
         raise ValueError("trace: jobs and users must be at least 1 and load above 0")
     rng = np.random.default_rng(seed)
     sizes = np.array([1, 2, 4, 8, 16, 32])
     sizes = sizes[sizes <= total_gpus]
     weights = np.array([0.55, 0.15, 0.12, 0.12, 0.04, 0.02])[: len(sizes)]
     gpus = rng.choice(sizes, size=config.jobs, p=weights / weights.sum())
-    durations = rng.lognormal(math.log(config.duration_median_s), config.duration_sigma, config.jobs)
+    durations = rng.lognormal(
+        math.log(config.duration_median_s), config.duration_sigma, config.jobs
+    )
     durations = np.clip(np.round(durations), 30, 48 * 3600)
     over = rng.uniform(1.0, config.max_overestimate, config.jobs)
     limits = np.ceil(durations * over / 60) * 60
@@ -129,8 +139,15 @@ def load_alibaba_2023(path: Path) -> list[TraceJob]:
             qos = row["qos"] or "BE"
             duration = deleted - scheduled
             jobs.append(
-                TraceJob(row["name"], qos, int(math.ceil(num_gpu)), ALIBABA_PRIORITY.get(qos, 0),
-                         created, duration, duration)
+                TraceJob(
+                    row["name"],
+                    qos,
+                    int(math.ceil(num_gpu)),
+                    ALIBABA_PRIORITY.get(qos, 0),
+                    created,
+                    duration,
+                    duration,
+                )
             )
     return _shift(jobs, path)
 
@@ -170,7 +187,9 @@ def load_philly(path: Path) -> list[TraceJob]:
             gpus = max(gpus, sum(len(d.get("gpus", [])) for d in attempt.get("detail", [])))
         if submitted is None or runtime <= 0 or gpus == 0:
             continue
-        jobs.append(TraceJob(str(job["jobid"]), str(job["user"]), gpus, 0, submitted, runtime, runtime))
+        jobs.append(
+            TraceJob(str(job["jobid"]), str(job["user"]), gpus, 0, submitted, runtime, runtime)
+        )
     return _shift(jobs, path)
 
 
@@ -180,4 +199,6 @@ def load_trace(path: Path, trace_format: str) -> list[TraceJob]:
         return load_alibaba_2023(path)
     if trace_format == "philly":
         return load_philly(path)
-    raise TraceError(f"--format must be alibaba-2023 or philly for a trace file, got {trace_format!r}")
+    raise TraceError(
+        f"--format must be alibaba-2023 or philly for a trace file, got {trace_format!r}"
+    )
