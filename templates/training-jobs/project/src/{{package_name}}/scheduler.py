@@ -92,6 +92,8 @@ class Scheduler:
         self.free_by_node: list[set[int]] = [set() for _ in range(inventory.nodes)]
         for gpu in inventory.gpus:
             self.free_by_node[gpu.node].add(gpu.gid)
+        # Free GPUs per node, kept in step with free_by_node: the cheap "could it fit?" test.
+        self.free_count = [len(gpus) for gpus in self.free_by_node]
         self._node_of = {gpu.gid: gpu.node for gpu in inventory.gpus}
         self.node_size = inventory.gpus_per_node
         self.running: dict[str, Running] = {}
@@ -106,7 +108,13 @@ class Scheduler:
 
     @property
     def free_gpus(self) -> int:
-        return sum(len(gpus) for gpus in self.free_by_node)
+        return sum(self.free_count)
+
+    def _fits(self, need: int, counts: list[int]) -> bool:
+        """Whether a gang of `need` could be placed on nodes with `counts` free GPUs."""
+        if need <= self.node_size:
+            return max(counts) >= need
+        return sum(counts) >= need
 
     def check(self, job: QueuedJob) -> None:
         """Reject a job that could never run here, naming the inventory or the quota."""
@@ -137,10 +145,11 @@ class Scheduler:
     def occupy(self, job: QueuedJob, gids: tuple[int, ...], now: float) -> Running:
         """Mark `gids` as held by `job` (also used to re-attach jobs after a restart)."""
         for gid in gids:
-            node = self.free_by_node[self._node_of[gid]]
-            if gid not in node:
+            node = self._node_of[gid]
+            if gid not in self.free_by_node[node]:
                 raise RuntimeError(f"GPU {gid} is already allocated")
-            node.remove(gid)
+            self.free_by_node[node].remove(gid)
+            self.free_count[node] -= 1
         running = Running(job, tuple(sorted(gids)), now)
         self.running[job.id] = running
         self.user_gpus[job.user] = self.user_gpus.get(job.user, 0) + job.gpus
@@ -151,6 +160,7 @@ class Scheduler:
         running = self.running.pop(job_id)
         for gid in running.gids:
             self.free_by_node[self._node_of[gid]].add(gid)
+            self.free_count[self._node_of[gid]] += 1
         self.user_gpus[running.job.user] -= running.job.gpus
         return running
 
@@ -159,17 +169,25 @@ class Scheduler:
 
         Frees the running jobs' GPUs in order of their time limits until the gang fits.
         """
+        counts = list(self.free_count)
+        when = now
+        if not self._fits(job.gpus, counts):
+            for running in sorted(self.running.values(), key=lambda r: r.expected_end_s):
+                for gid in running.gids:
+                    counts[self._node_of[gid]] += 1
+                if self._fits(job.gpus, counts):
+                    when = max(now, running.expected_end_s)
+                    break
+            else:
+                return math.inf, frozenset()
+        # Free at `when`: what is free now plus the GPUs of jobs due to end by then.
         free = [set(gpus) for gpus in self.free_by_node]
+        for running in self.running.values():
+            if running.expected_end_s <= when:
+                for gid in running.gids:
+                    free[self._node_of[gid]].add(gid)
         gids = place(job.gpus, free, node_size=self.node_size)
-        if gids is not None:
-            return now, frozenset(gids)
-        for running in sorted(self.running.values(), key=lambda r: (r.expected_end_s, r.job.id)):
-            for gid in running.gids:
-                free[self._node_of[gid]].add(gid)
-            gids = place(job.gpus, free, node_size=self.node_size)
-            if gids is not None:
-                return max(now, running.expected_end_s), frozenset(gids)
-        return math.inf, frozenset()
+        return (when, frozenset(gids)) if gids is not None else (math.inf, frozenset())
 
     # -- the pass ------------------------------------------------------------------------
     def _within_quota(self, job: QueuedJob) -> bool:
@@ -182,35 +200,53 @@ class Scheduler:
         taken: list[int] = []
         head: QueuedJob | None = None
         reserved: frozenset[int] = frozenset()
+        reserved_per_node = [0] * len(self.free_count)
         reservation_s = math.inf
+        outside: list[int] | None = None
+        quota = self.config.user_gpu_quota
+        user_gpus = self.user_gpus
         scanned = 0
         for i, (_, job) in enumerate(self._queue):
-            if not self._within_quota(job):
+            if quota and user_gpus.get(job.user, 0) + job.gpus > quota:
                 continue
             if head is None:
-                gids = place(job.gpus, self.free_by_node, node_size=self.node_size)
-                if gids is not None:
-                    decision.started.append(self.occupy(job, tuple(gids), now))
-                    taken.append(i)
-                    continue
+                if self._fits(job.gpus, self.free_count):
+                    gids = place(job.gpus, self.free_by_node, node_size=self.node_size)
+                    if gids is not None:
+                        decision.started.append(self.occupy(job, tuple(gids), now))
+                        taken.append(i)
+                        continue
                 if not self.backfill:
                     decision.head = job.id
                     break
                 head = job
                 reservation_s, reserved = self.reservation(job, now)
                 decision.head, decision.reservation_s = job.id, reservation_s
+                for gid in reserved:
+                    reserved_per_node[self._node_of[gid]] += 1
                 continue
             scanned += 1
-            if scanned > self.config.backfill_depth or self.free_gpus == 0:
+            if scanned > self.config.backfill_depth or not any(self.free_count):
                 break
-            if job.gpus > self.free_gpus:
-                continue
-            gids = place(job.gpus, self.free_by_node, node_size=self.node_size, avoid=reserved)
-            if gids is None and now + job.limit_s <= reservation_s:
+            gids = None
+            if outside is None:
+                # Free GPUs outside the reservation, per node; recomputed after each start.
+                outside = [
+                    free - len(reserved & self.free_by_node[n]) if reserved_per_node[n] else free
+                    for n, free in enumerate(self.free_count)
+                ]
+            if self._fits(job.gpus, outside):
+                gids = place(job.gpus, self.free_by_node, node_size=self.node_size, avoid=reserved)
+            if (
+                gids is None
+                and now + job.limit_s <= reservation_s
+                and self._fits(job.gpus, self.free_count)
+            ):
                 gids = place(job.gpus, self.free_by_node, node_size=self.node_size)
             if gids is None:
                 continue
             decision.started.append(self.occupy(job, tuple(gids), now))
+            outside = None
             decision.backfilled.append(job.id)
             taken.append(i)
         for i in reversed(taken):
