@@ -97,6 +97,10 @@ class Scheduler:
         self._node_of = {gpu.gid: gpu.node for gpu in inventory.gpus}
         self.node_size = inventory.gpus_per_node
         self.running: dict[str, Running] = {}
+        # The head's reservation depends only on the head and the running jobs: cache it
+        # between passes in which nothing started or ended (e.g. passes after an arrival).
+        self._version = 0
+        self._cached: tuple[str, int, float, frozenset[int]] | None = None
         self.user_gpus: dict[str, int] = {}
         # Passes in which backfilled jobs pushed the head's reservation later: must stay 0.
         self.head_of_line_delays = 0
@@ -150,6 +154,7 @@ class Scheduler:
                 raise RuntimeError(f"GPU {gid} is already allocated")
             self.free_by_node[node].remove(gid)
             self.free_count[node] -= 1
+        self._version += 1
         running = Running(job, tuple(sorted(gids)), now)
         self.running[job.id] = running
         self.user_gpus[job.user] = self.user_gpus.get(job.user, 0) + job.gpus
@@ -158,6 +163,7 @@ class Scheduler:
     def release(self, job_id: str) -> Running:
         """Free the GPUs of a job that ended."""
         running = self.running.pop(job_id)
+        self._version += 1
         for gid in running.gids:
             self.free_by_node[self._node_of[gid]].add(gid)
             self.free_count[self._node_of[gid]] += 1
@@ -189,6 +195,14 @@ class Scheduler:
         gids = place(job.gpus, free, node_size=self.node_size)
         return (when, frozenset(gids)) if gids is not None else (math.inf, frozenset())
 
+    def _head_reservation(self, job: QueuedJob, now: float) -> tuple[float, frozenset[int]]:
+        cached = self._cached
+        if cached is not None and cached[0] == job.id and cached[1] == self._version:
+            return max(now, cached[2]), cached[3]
+        when, gids = self.reservation(job, now)
+        self._cached = (job.id, self._version, when, gids)
+        return when, gids
+
     # -- the pass ------------------------------------------------------------------------
     def _within_quota(self, job: QueuedJob) -> bool:
         quota = self.config.user_gpu_quota
@@ -207,6 +221,12 @@ class Scheduler:
         user_gpus = self.user_gpus
         scanned = 0
         for i, (_, job) in enumerate(self._queue):
+            if head is not None:
+                # Past the head, every job looked at counts toward the depth, also one skipped
+                # for its quota: a heavy user's thousand queued jobs must not make passes O(queue).
+                scanned += 1
+                if scanned > self.config.backfill_depth or not any(self.free_count):
+                    break
             if quota and user_gpus.get(job.user, 0) + job.gpus > quota:
                 continue
             if head is None:
@@ -220,14 +240,11 @@ class Scheduler:
                     decision.head = job.id
                     break
                 head = job
-                reservation_s, reserved = self.reservation(job, now)
+                reservation_s, reserved = self._head_reservation(job, now)
                 decision.head, decision.reservation_s = job.id, reservation_s
                 for gid in reserved:
                     reserved_per_node[self._node_of[gid]] += 1
                 continue
-            scanned += 1
-            if scanned > self.config.backfill_depth or not any(self.free_count):
-                break
             gids = None
             if outside is None:
                 # Free GPUs outside the reservation, per node; recomputed after each start.

@@ -7,6 +7,8 @@ No wall-clock sleeping, so a 100,000-job trace replays in seconds.
 Metrics (all from `SimResult`):
 - `gpu_utilisation` (0-1): busy GPU-seconds / (GPUs x makespan).
 - `wait_p50_s`, `wait_p95_s`, `wait_p99_s`, `wait_mean_s`: queue wait = start - submit.
+- `wait_p95_1gpu_s`, `wait_p95_8plus_gpu_s`: the p95 wait of 1-GPU jobs and of jobs of 8 or
+  more GPUs (when the trace has any): who pays for backfill.
 - `makespan_s`: last completion - first submit.
 - `jain_fairness` (1/n-1): Jain's index (Jain, Chiu, Hawe 1984) over users' mean bounded
   slowdown, (wait + run) / max(run, 10 s) (Feitelson 2001): 1 when every user waits alike
@@ -121,12 +123,18 @@ def metrics(result: SimResult) -> dict[str, float]:
         float(np.mean([s for s, job in zip(slowdown, result.jobs, strict=True) if job.user == u]))
         for u in users
     ]
-    return {
+    sizes = np.array([job.gpus for job in result.jobs])
+    values = {
         "gpu_utilisation": busy_seconds / (result.total_gpus * makespan) if makespan > 0 else 0.0,
         "wait_mean_s": float(np.mean(waits)),
         "wait_p50_s": float(np.percentile(waits, 50)),
         "wait_p95_s": float(np.percentile(waits, 95)),
         "wait_p99_s": float(np.percentile(waits, 99)),
+    }
+    for name, group in (("wait_p95_1gpu_s", sizes == 1), ("wait_p95_8plus_gpu_s", sizes >= 8)):
+        if group.any():
+            values[name] = float(np.percentile(waits[group], 95))
+    return values | {
         "makespan_s": makespan,
         "jain_fairness": jain_index(per_user),
         "head_of_line_delays": float(result.head_of_line_delays),
