@@ -85,6 +85,7 @@ class Manager:
         max_backoff_s: float = 60.0,
         kill_grace_s: float = 5.0,
         poll_s: float = 0.1,
+        tracking_uri: str | None = None,
     ) -> None:
         self.state_dir = state_dir
         self.inventory = inventory
@@ -92,6 +93,8 @@ class Manager:
         self.scheduler = Scheduler(inventory, config or SchedulerConfig(user_gpu_quota=0))
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.kill_grace_s, self.poll_s = kill_grace_s, poll_s
+        # With a tracking URI (and the `tracking` extra), each ended job becomes an MLflow run.
+        self.tracking_uri = tracking_uri
         self.attempts: dict[str, Attempt] = {}
         self._queued: set[str] = set()
         self._lock = threading.RLock()
@@ -295,6 +298,17 @@ class Manager:
             retry_at = now + delay
             reason += f"; retry {job.attempt} of {job.spec.max_retries} in {delay:g} s"
         self.store.finish_attempt(job.id, state, code, reason, now, retry_at)
+        if retry_at is None and self.tracking_uri:
+            self._track(job.id)
+
+    def _track(self, job_id: str) -> None:
+        """Log an ended job to MLflow; a tracking outage is reported, never fatal to the job."""
+        from .tracking import log_job
+
+        try:
+            log_job(self.store.get(job_id), self.store.attempts(job_id), self.tracking_uri or "")
+        except Exception as error:  # the job's own state is already committed
+            print(f"warning: tracking job {job_id} failed: {error}", file=sys.stderr)
 
     def wait(self, job_id: str, timeout_s: float = 60.0) -> Job:
         """Tick until `job_id` ends (for tests and the command line); return it."""
@@ -318,10 +332,20 @@ def add_manager_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpus-per-node", type=int, default=4, help="simulated GPUs per node")
     parser.add_argument("--policy", choices=POLICIES, default="priority-backfill")
     parser.add_argument("--quota", type=int, default=0, help="GPUs per user at once (0: no cap)")
+    parser.add_argument(
+        "--tracking-uri",
+        default=None,
+        help="log each ended job to MLflow here, e.g. sqlite:///jobs-state/mlflow.db",
+    )
 
 
 def manager_from_args(args: argparse.Namespace) -> Manager:
     """A manager on NVML's GPUs when there are any, else on the simulated cluster asked for."""
     inventory = discover(ClusterConfig(nodes=args.nodes, gpus_per_node=args.gpus_per_node))
     config = SchedulerConfig(policy=args.policy, user_gpu_quota=args.quota)
-    return Manager(args.state_dir, inventory, config)
+    if args.tracking_uri:
+        from .tracking import available
+
+        if not available():
+            raise ValueError('--tracking-uri needs MLflow: pip install -e ".[tracking]"')
+    return Manager(args.state_dir, inventory, config, tracking_uri=args.tracking_uri)
