@@ -58,17 +58,22 @@ function versionRow(v) {
     el("td", { class: "aliases" }, ...tags(v.aliases.map((a) => [a]))),
     el("td", { class: "metrics" }, metrics),
     el("td", {}, ...tags(Object.entries(v.tags))),
-    el("td", {}, v.flavour, v.framework ? ` (${v.framework})` : ""),
+    el("td", { title: v.framework || "" }, v.flavour),
     el("td", {}, v.artifact.sha256.slice(0, 12)),
     el("td", {}, v.created_by),
   );
+}
+
+// "2026-11-30T04:52:33.446581Z" -> "2026-11-30 04:52:33" (UTC): short enough for one line.
+function when(iso) {
+  return iso.slice(0, 19).replace("T", " ");
 }
 
 function auditRow(e) {
   return el(
     "tr",
     { class: e.outcome === "ok" ? "" : "error" },
-    el("td", {}, e.at),
+    el("td", {}, when(e.at)),
     el("td", {}, e.actor),
     el("td", {}, e.action),
     el("td", {}, e.version === null ? "" : `v${e.version}`),
@@ -84,12 +89,12 @@ async function showModel(name) {
     const [model, versions, audit] = await Promise.all([
       demo.json(`models/${path}`),
       demo.json(`models/${path}/versions`),
-      demo.json(`audit?model=${path}&limit=50`),
+      demo.json(`audit?model=${path}&limit=30`),
     ]);
     const aliases = Object.entries(model.aliases).sort(([a], [b]) => a.localeCompare(b));
     detail.replaceChildren(
       el("h2", {}, model.name),
-      el("p", { class: "muted" }, model.description || "", ` Created by ${model.created_by} at ${model.created_at}.`),
+      el("p", { class: "muted" }, model.description || "", ` Created by ${model.created_by} at ${when(model.created_at)} UTC.`),
       el("h3", {}, "Aliases"),
       aliases.length
         ? el("ul", { id: "aliases" }, ...aliases.map(([a, v]) => el("li", {}, el("strong", {}, a), ` -> version ${v}`)))
@@ -100,8 +105,8 @@ async function showModel(name) {
         versions.slice().reverse().map(versionRow),
         { id: "versions" },
       ),
-      el("h3", {}, "Audit log (latest 50, newest first)"),
-      table(["at", "actor", "action", "version", "outcome", "reason"], audit.slice().reverse().map(auditRow), { id: "audit" }),
+      el("h3", {}, "Audit log (latest 30, newest first)"),
+      table(["at (UTC)", "actor", "action", "version", "outcome", "reason"], audit.slice().reverse().map(auditRow), { id: "audit" }),
     );
   } catch (error) {
     demo.showError(detail, error);
