@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,7 +156,7 @@ def test_plain_copier_update_works_in_a_generated_repo(fixture_source: Path, wor
     release("0.2.0", {"templates/_shared/gitignore.jinja": "# plain copier update\n.venv/"})
     api.ensure_bundle(api.locate())
     done = subprocess.run(
-        ["copier", "update", "--defaults", "--vcs-ref", "0.2.0"],
+        [sys.executable, "-m", "copier", "update", "--defaults", "--vcs-ref", "0.2.0"],
         cwd=project,
         capture_output=True,
         text=True,
