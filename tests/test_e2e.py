@@ -58,7 +58,7 @@ def uv() -> str:
 
 def build_wheel(source: Path, out: Path) -> Path:
     run([uv(), "build", "--quiet", "--wheel", "--out-dir", str(out), str(source)], source)
-    return next(out.glob("scaffold-*.whl"))
+    return next(out.glob("scaffold_ml-*.whl"))
 
 
 def install(wheel: Path, venv: Path) -> Path:
