@@ -68,11 +68,12 @@ def test_new_prints_next_steps_and_the_command_line(fixture_source: Path, workdi
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["new", "nope", "--defaults"], 1, "error: unknown template 'nope'"),
-        (["new", "hello-ml", "--defaults", "--data", "oops"], 1, "error: --data 'oops' is not KEY=VALUE"),
+        (["new", "nope", "--defaults"], 2, "error: unknown template 'nope'"),
+        (["new", "hello-ml", "--defaults", "--data", "oops"], 2, "error: --data 'oops' is not KEY=VALUE"),
+        (["update", ".", "--data", "oops"], 2, "error: --data 'oops' is not KEY=VALUE"),
         (
             ["new", "hello-ml", "--defaults", "--data-file", "missing.yml"],
-            1,
+            2,
             "error: cannot read --data-file",
         ),
         (["new", "--defaults"], 2, "error: name a TEMPLATE"),
@@ -95,10 +96,10 @@ def test_malformed_data_file(fixture_source: Path, workdir: Path, tmp_path: Path
     bad = tmp_path / "answers.yml"
     bad.write_text("project_name: [unclosed\n")
     code, _, err = run("new", "hello-ml", "--defaults", "--data-file", str(bad))
-    assert code == 1 and "is not valid YAML/JSON" in err
+    assert code == 2 and "is not valid YAML/JSON" in err
     bad.write_text("- a list\n")
     code, _, err = run("new", "hello-ml", "--defaults", "--data-file", str(bad))
-    assert code == 1 and "must hold a mapping" in err
+    assert code == 2 and "must hold a mapping" in err
     good = tmp_path / "answers.json"
     good.write_text('{"project_name": "from-file"}')
     code, _, _ = run("new", "hello-ml", "--defaults", "--data-file", str(good), "--no-git")

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import scaffold
-from scaffold import api
 from scaffold.errors import DestinationError, GenerationError, InvalidAnswerError, UnknownTemplateError
+from scaffold.source import ensure_bundle, locate
 
 from .conftest import git
 
@@ -154,7 +154,7 @@ def test_invalid_answers_are_refused_before_writing(
 def test_plain_copier_update_works_in_a_generated_repo(fixture_source: Path, workdir: Path, release) -> None:
     project = scaffold.new_project(template="hello-ml").destination
     release("0.2.0", {"templates/_shared/gitignore.jinja": "# plain copier update\n.venv/"})
-    api.ensure_bundle(api.locate())
+    ensure_bundle(locate())
     done = subprocess.run(
         [sys.executable, "-m", "copier", "update", "--defaults", "--vcs-ref", "0.2.0"],
         cwd=project,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ class Scripted:
 
         return Answer()
 
-    select = text = password = confirm = _prompt
+    select = text = password = confirm = path = _prompt
 
 
 @pytest.fixture
@@ -61,6 +62,7 @@ def test_interactive_new_asks_path_template_questions_then_confirms(
             "career path": ["applied"],
             "Which project": ["hello-ml"],
             "Project name": ["bad name", "flower-kit"],
+            "Where should": ["taken", "flower-kit"],  # the first is refused: not empty
             "import name": ["json", "flower_kit"],
             "name (for the licence": ["Ada"],
             "e-mail": ["ada"],  # rejected, then the next reply
@@ -72,9 +74,15 @@ def test_interactive_new_asks_path_template_questions_then_confirms(
         }
     )
     fake.replies["e-mail"].append("ada@example.org")
+    (workdir / "taken").mkdir()
+    (workdir / "taken/notes.txt").write_text("mine")
     result = CliRunner().invoke(cli.app, ["new"])
     assert result.exit_code == 0, result.output
     assert fake.messages[0].startswith("Which career path")
+    where = fake.messages.index("Where should the project go?")
+    assert fake.messages[where - 1].startswith("Project name")  # asked right after the name
+    assert any("taken exists and is not empty" in r for r in fake.rejected)
+    assert re.search(r"^  destination +flower-kit$", result.output, re.MULTILINE)  # the summary shows it
     assert fake.messages[-1] == "Generate the project with these answers?"
     assert any("project_name must start with a letter" in r for r in fake.rejected)
     assert any("standard-library module" in r for r in fake.rejected)
@@ -87,6 +95,7 @@ def test_declining_the_summary_writes_nothing(fixture_source: Path, workdir: Pat
     scripted(
         {
             "Project name": ["hello-ml"],
+            "Where should": ["./hello-ml"],
             "import name": ["hello_ml"],
             "name (for the licence": ["Ada"],
             "e-mail": ["a@b.co"],

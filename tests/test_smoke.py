@@ -25,7 +25,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from scaffold.catalog import applies, load_catalog, load_questions, questions_from_file
+from scaffold.catalog import load_catalog
+from scaffold.questions import applies, load_questions, questions_from_file
 
 from .conftest import SHARED_QUESTIONS
 
