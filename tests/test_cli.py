@@ -114,7 +114,7 @@ def test_check_exit_codes_and_json(fixture_source: Path, workdir: Path, release)
     code, out, _ = run("check", "hello-ml")
     assert code == 1 and "behind: on 0.1.0, latest 0.2.0" in out
     code, out, _ = run("check", str(workdir), "--json")
-    assert code == 2 and "error" in json.loads(out)
+    assert code == 2 and json.loads(out)["reason"] == "not-generated"
 
 
 def test_update_exit_code_follows_conflicts(fixture_source: Path, workdir: Path, release) -> None:
