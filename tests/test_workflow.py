@@ -44,7 +44,14 @@ def test_the_generated_workflow_is_valid_for_github(fixture_source: Path, workdi
     project = scaffold.new_project(template="hello-ml").destination
     workflow = project / WORKFLOW
     done = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(workflow),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -88,10 +95,17 @@ def run_script(project: Path, tmp_path: Path) -> tuple[subprocess.CompletedProce
     shutil.rmtree(record, ignore_errors=True)
     record.mkdir()
     git_dir = Path(shutil.which("git") or "/usr/bin/git").parent
-    path = os.pathsep.join([str(fake_bin), str(Path(sys.executable).parent), str(git_dir), "/usr/bin", "/bin"])
+    path = os.pathsep.join(
+        [str(fake_bin), str(Path(sys.executable).parent), str(git_dir), "/usr/bin", "/bin"]
+    )
     env = {**os.environ, "PATH": path, "GH_RECORD": str(record), "BASE_BRANCH": "main", "GH_TOKEN": "x"}
     done = subprocess.run(
-        ["bash", "-c", _update_script(project)], cwd=project, env=env, capture_output=True, text=True, check=False
+        ["bash", "-c", _update_script(project)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return done, record
 
@@ -107,7 +121,9 @@ def test_the_script_pushes_an_update_branch_and_opens_a_pull_request(
 
     pushed = git("rev-parse", "refs/heads/scaffold/update-0.2.0", cwd=remote).strip()
     assert git("rev-parse", f"{pushed}^", cwd=remote).strip() == base  # one commit on top of main
-    assert git("log", "-1", "--format=%s", pushed, cwd=remote).strip() == "Update the scaffold template to 0.2.0"
+    assert (
+        git("log", "-1", "--format=%s", pushed, cwd=remote).strip() == "Update the scaffold template to 0.2.0"
+    )
     files = git("diff", "--name-only", base, pushed, cwd=remote).split()
     assert set(files) == {".copier-answers.yml", ".gitignore"}
     assert "MY_CONSTANT = 42" in git("show", f"{pushed}:src/hello_ml/model.py", cwd=remote)
@@ -128,7 +144,9 @@ def test_the_script_pushes_an_update_branch_and_opens_a_pull_request(
     assert not (record / "args").exists()
 
 
-def test_the_script_lists_conflicts(behind: tuple[Path, Path], release, fixture_source: Path, tmp_path: Path) -> None:
+def test_the_script_lists_conflicts(
+    behind: tuple[Path, Path], release, fixture_source: Path, tmp_path: Path
+) -> None:
     project, remote = behind
     template = fixture_source / "templates/hello-ml/project/src/{{package_name}}/model.py.jinja"
     release("0.2.0", {str(template): template.read_text() + "\n\nMY_CONSTANT = 7\n"})
