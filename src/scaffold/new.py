@@ -101,11 +101,18 @@ def _render(source: TemplateSource, answers: Mapping[str, Any], into: Path) -> N
 
 
 def _placeholder_notes(answers: Mapping[str, Any]) -> list[str]:
+    names = placeholders(answers)
+    if not names:
+        return []
+    held = ", ".join(f"{name}={answers[name]!r}" for name in names)
     return [
-        f"{name} is still the placeholder {answers[name]!r}: links and metadata that use it point "
-        f"nowhere; fix it with 'scaffold update --data {name}=VALUE'"
-        for name in placeholders(answers)
+        f"still placeholders: {held}; links and metadata that use them point nowhere: "
+        f"fix them with '{_placeholder_fix(names)}'"
     ]
+
+
+def _placeholder_fix(names: list[str]) -> str:
+    return "scaffold update " + " ".join(f"--data {name}=..." for name in names)
 
 
 def _next_steps(
@@ -119,8 +126,8 @@ def _next_steps(
     steps = [f"cd {shlex.quote(display_path(destination))}"]
     if not git_initialized:
         steps.append('git init && git add -A && git commit -m "Start from scaffold"')
-    for name in placeholders(answers):
-        steps.append(f"scaffold update --data {name}=VALUE   # replace the placeholder {answers[name]!r}")
+    if placeholders(answers):
+        steps.append(f"{_placeholder_fix(placeholders(answers))}   # replace the placeholders")
     steps += list(guide.next_steps)
     for service in guide.services_for(answers):
         steps.append(f"# the tests start a throwaway {service} when it is installed")
