@@ -152,3 +152,66 @@ def test_missing_git_is_a_clear_error(
     assert code == 1
     assert "git is not installed" in err
     assert list(workdir.iterdir()) == []
+
+
+def test_unwritable_destination_is_one_line(
+    fixture_source: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: False if str(path) == str(workdir) else real_access(path, mode)
+    )
+    code, _, err = run("new", "hello-ml", "--defaults")
+    assert code == 1
+    assert err.strip() == f"error: cannot write to {workdir / 'hello-ml'}: permission denied"
+
+
+def test_missing_git_is_one_line_everywhere(
+    fixture_source: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("new", "hello-ml", "--defaults")
+    monkeypatch.setenv("PATH", str(workdir / "empty"))
+    for args in (["new", "hello-ml", "other", "--defaults"], ["check", "hello-ml"], ["update", "hello-ml"]):
+        code, _, err = run(*args)
+        assert (code, err.count("\n")) == (1, 1), (args, err)
+        assert err.startswith("error: git is not installed"), args
+    from scaffold import answers
+
+    with pytest.raises(scaffold.ScaffoldError, match="git is not installed"):
+        answers.git_identity()
+
+
+def test_help_shows_choices_and_h_works() -> None:
+    code, out, _ = run("update", "-h")
+    assert code == 0 and "inline|rej" in out
+    code, out, _ = run("new", "--help")
+    assert code == 0 and "infra|applied|llm" in out and "KEY=VALUE" in out
+    code, out, _ = run("-h")
+    assert code == 0 and "check" in out
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("new hel", {"hello-ml"}),
+        ("new --path ", {"infra", "applied", "llm"}),
+        ("update --conflict r", {"rej"}),
+    ],
+)
+def test_shell_completion(fixture_source: Path, words: str, expected: set[str]) -> None:
+    env = {
+        "_SCAFFOLD_COMPLETE": "complete_bash",
+        "COMP_WORDS": f"scaffold {words}",
+        "COMP_CWORD": str(len(words.split(" "))),
+    }
+    result = runner.invoke(app, [], env=env, prog_name="scaffold")
+    assert set(result.stdout.split()) == expected, result.stdout
+
+
+def test_completion_offers_files_for_dest_and_directory(fixture_source: Path) -> None:
+    for words in ("scaffold new hello-ml ", "scaffold update ", "scaffold check "):
+        env = {"_SCAFFOLD_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": words}
+        result = runner.invoke(app, [], env=env, prog_name="scaffold")
+        assert result.stdout.strip() == "_files", words
