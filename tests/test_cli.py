@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -215,3 +217,36 @@ def test_completion_offers_files_for_dest_and_directory(fixture_source: Path) ->
         env = {"_SCAFFOLD_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": words}
         result = runner.invoke(app, [], env=env, prog_name="scaffold")
         assert result.stdout.strip() == "_files", words
+
+
+def test_the_installed_command_runs_with_only_the_system_path(
+    fixture_source: Path, workdir: Path, home: Path
+) -> None:
+    """A fresh machine: PATH holds the system folders and git, not this environment's bin folder."""
+    git_dir = Path(shutil.which("git") or "/usr/bin/git").parent
+    env = {
+        "PATH": os.pathsep.join(dict.fromkeys(["/usr/bin", "/bin", str(git_dir)])),
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "SCAFFOLD_SOURCE": str(fixture_source),
+    }
+    command = str(Path(sys.executable).parent / "scaffold")
+    new = subprocess.run(
+        [command, "new", "hello-ml", "proj", "--defaults"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert new.returncode == 0, new.stderr
+    check = subprocess.run(
+        [command, "check", "proj", "--json"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert json.loads(check.stdout)["reason"] == "up-to-date"
