@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold._bundle import parse_version
+from scaffold._bundle import bundle_tags, parse_version
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGE = "# Added by the next scaffold release\n"
@@ -124,3 +124,36 @@ def test_upgrade_brings_template_changes_and_keeps_edits(
     run(["git", "commit", "--quiet", "-m", "update"], project)
     copier = scaffold_n1.parent / "copier"
     run([str(copier), "update", "--defaults", "--vcs-ref", new], project, home_b)
+
+
+def test_installed_releases_share_one_home(releases: tuple[Path, Path, str, str], tmp_path: Path) -> None:
+    """Six new processes of N+1 at once, then N after N+1: the bundle keeps N+1's version."""
+    scaffold_n, scaffold_n1, old, new = releases
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"SCAFFOLD_SOURCE", "PYTHONPATH"}}
+    env |= {"HOME": str(home), "GIT_AUTHOR_NAME": "E2E", "GIT_AUTHOR_EMAIL": "e2e@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "E2E", "GIT_COMMITTER_EMAIL": "e2e@example.com"}
+    name = yaml.safe_load((REPO / "templates/catalog.yml").read_text())["template"]["choices"]
+    template = next(iter(name.values()))["value"]
+    processes = [
+        subprocess.Popen(
+            [str(scaffold_n1), "new", template, f"p{i}", "--defaults", "--no-git"],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(6)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    bundle = home / ".scaffold/templates.bundle"
+    assert {old, new} <= set(bundle_tags(bundle))
+    run([str(scaffold_n), "new", template, "older", "--defaults", "--no-git"], work, home)
+    assert {old, new} <= set(bundle_tags(bundle))
+    recorded = yaml.safe_load((work / "older/.copier-answers.yml").read_text())
+    assert recorded["_commit"] == old
