@@ -123,3 +123,39 @@ def test_ctrl_c_at_a_prompt_exits_130_and_writes_nothing(
     result = CliRunner().invoke(cli.app, ["new"])
     assert result.exit_code == 130
     assert list(workdir.iterdir()) == []
+
+
+def test_a_given_dest_is_checked_right_after_the_project_name(
+    fixture_source: Path, workdir: Path, scripted
+) -> None:
+    (workdir / "taken").mkdir()
+    (workdir / "taken/notes.txt").write_text("mine")
+    fake = scripted({"Project name": ["taken"], "import name": ["taken"]})
+    result = CliRunner().invoke(cli.app, ["new", "hello-ml", "taken"])
+    assert result.exit_code == 1
+    assert fake.messages == [
+        "Project name (letters, digits, '-' and '_'; it names the folder and the distribution)"
+    ]
+    assert "taken exists and is not empty" in result.stderr
+    assert [p.name for p in (workdir / "taken").iterdir()] == ["notes.txt"]
+
+
+def test_the_name_prompt_defaults_to_dest_and_placeholders_are_marked(
+    fixture_source: Path, workdir: Path, scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    defaults: dict[str, Any] = {}
+
+    def record(question: Any, default: Any, context: dict[str, Any]) -> Any:
+        defaults[question.name] = default
+        return default
+
+    monkeypatch.setattr(prompts, "ask_question", record)
+    scripted({"Generate the project": [True]})
+    result = CliRunner().invoke(cli.app, ["new", "hello-ml", "my-demo"])
+    assert result.exit_code == 0, result.output
+    assert defaults["project_name"] == "my-demo" and defaults["package_name"] == "my_demo"
+    assert re.search(
+        r"^  github_user +your-github-user   <- still a placeholder$", result.output, re.MULTILINE
+    )
+    (fix,) = [line for line in result.output.splitlines() if line.strip().startswith("scaffold update --data")]
+    assert "--data github_user=..." in fix and "# replace the placeholders" in fix
