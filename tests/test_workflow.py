@@ -61,6 +61,7 @@ def test_the_generated_workflow_is_valid_for_github(fixture_source: Path, workdi
     assert spec["permissions"] == {"contents": "write", "pull-requests": "write"}
     assert "workflow_dispatch" in spec[True] and spec[True]["schedule"][0]["cron"]  # `on:` reads as True
     text = workflow.read_text()
+    assert text.endswith('"$body"\n'), "the rendered workflow ends with exactly one newline"
     assert "${{ github.event.repository.default_branch }}" in text
     assert "pip install --upgrade scaffold-ml" in text
 
