@@ -157,5 +157,6 @@ def test_the_name_prompt_defaults_to_dest_and_placeholders_are_marked(
     assert re.search(
         r"^  github_user +your-github-user   <- still a placeholder$", result.output, re.MULTILINE
     )
-    (fix,) = [line for line in result.output.splitlines() if line.strip().startswith("scaffold update --data")]
+    lines = result.output.splitlines()
+    (fix,) = [line for line in lines if line.strip().startswith("scaffold update --data")]
     assert "--data github_user=..." in fix and "# replace the placeholders" in fix
