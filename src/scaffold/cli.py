@@ -22,12 +22,12 @@ from . import api
 from ._project import display_path
 from ._version import __version__
 from .answers import parse_data_pairs, read_data_file
+from .catalog import CAREER_PATHS
 from .errors import ScaffoldError, UsageError
 from .questions import Question, is_placeholder
 
 _JSON_ERRORS = "scaffold.json-errors"
 _INTERRUPTED = "scaffold.interrupted"
-CAREER_PATH_CHOICES = ("infra", "applied", "llm")
 CONFLICT_CHOICES = ("inline", "rej")
 
 
@@ -79,7 +79,7 @@ def _complete_templates(incomplete: str) -> list[str]:
 
 
 def _complete_paths(incomplete: str) -> list[str]:
-    return [p for p in CAREER_PATH_CHOICES if p.startswith(incomplete)]
+    return [p for p in CAREER_PATHS if p.startswith(incomplete)]
 
 
 def _complete_conflict(incomplete: str) -> list[str]:
@@ -106,7 +106,7 @@ PathOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--path",
-        metavar="|".join(CAREER_PATH_CHOICES),
+        metavar="|".join(CAREER_PATHS),
         autocompletion=_complete_paths,
         help="Only templates on this career path.",
     ),
