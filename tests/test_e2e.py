@@ -26,10 +26,29 @@ CHANGE = "# Added by the next scaffold release\n"
 pytestmark = pytest.mark.e2e
 
 
+def pip_certificate() -> dict[str, str]:
+    """pip's certificate bundle for uv, which reads neither pip's configuration nor its variables.
+
+    On a machine whose TLS goes through a local authority that pip knows from its configuration,
+    uv fails with "invalid peer certificate" unless it is told the same bundle.
+    """
+    if "SSL_CERT_FILE" in os.environ:
+        return {}
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    )
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key.rsplit(".", 1)[-1] == "cert" and value.strip("'\""):
+            return {"SSL_CERT_FILE": value.strip("'\"")}
+    return {}
+
+
 def run(
     args: list[str], cwd: Path, home: Path | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"SCAFFOLD_SOURCE", "PYTHONPATH"}}
+    env |= pip_certificate()
     env |= {
         "GIT_AUTHOR_NAME": "E2E",
         "GIT_AUTHOR_EMAIL": "e2e@example.com",
