@@ -38,6 +38,11 @@ template:
       value: hello-ml
       path: applied
       summary: A tiny classifier project used to test scaffold itself.
+      next_steps:
+        - "make test       # the project's own tests"
+        - "make eval       # results/metrics.json and the plots"
+      services:
+        classifier: {knn: A k-NN service}
 """
 
 

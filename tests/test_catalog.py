@@ -6,16 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.catalog import (
-    CAREER_PATHS,
-    applies,
-    find_template,
-    load_catalog,
-    load_paths,
-    load_questions,
-    validation_error,
-)
+from scaffold.catalog import CAREER_PATHS, find_template, load_catalog, load_paths
 from scaffold.errors import UnknownTemplateError
+from scaffold.questions import applies, load_questions, validation_error
 
 from .conftest import SHARED_QUESTIONS
 

@@ -34,7 +34,8 @@ import jsonschema
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from scaffold.catalog import applies, load_catalog, load_questions, questions_from_file
+from scaffold.catalog import load_catalog
+from scaffold.questions import applies, load_questions, questions_from_file
 
 from .conftest import SHARED_QUESTIONS
 

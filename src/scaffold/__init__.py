@@ -10,16 +10,15 @@ from .api import (
     NewProjectResult,
     UpdateResult,
     check_project,
-    installed_version,
     list_paths,
     list_templates,
     new_project,
     resolve_answers,
-    template_questions,
     update_project,
 )
-from .catalog import CareerPath, Question, TemplateInfo
+from .catalog import CareerPath, TemplateInfo
 from .errors import ScaffoldError
+from .questions import Question
 
 __all__ = [
     "CareerPath",
@@ -31,11 +30,9 @@ __all__ = [
     "UpdateResult",
     "__version__",
     "check_project",
-    "installed_version",
     "list_paths",
     "list_templates",
     "new_project",
     "resolve_answers",
-    "template_questions",
     "update_project",
 ]
