@@ -68,6 +68,7 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["force_include"][str(bundle)] = "scaffold/templates.bundle"
         metadata = [root / "copier.yml", root / "templates/catalog.yml", root / "templates/paths.yml"]
         metadata += sorted((root / "templates").glob("*/questions.yml"))
+        metadata += sorted((root / "schemas").glob("*.schema.json"))  # scaffold doctor reads them
         for path in metadata:
             build_data["force_include"][str(path)] = f"scaffold/_template/{path.relative_to(root).as_posix()}"
 

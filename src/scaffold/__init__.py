@@ -7,9 +7,11 @@ front end over it.
 from ._version import __version__
 from .api import (
     CheckResult,
+    DoctorReport,
     NewProjectResult,
     UpdateResult,
     check_project,
+    doctor_project,
     list_paths,
     list_templates,
     new_project,
@@ -23,6 +25,7 @@ from .questions import Question
 __all__ = [
     "CareerPath",
     "CheckResult",
+    "DoctorReport",
     "NewProjectResult",
     "Question",
     "ScaffoldError",
@@ -30,6 +33,7 @@ __all__ = [
     "UpdateResult",
     "__version__",
     "check_project",
+    "doctor_project",
     "list_paths",
     "list_templates",
     "new_project",

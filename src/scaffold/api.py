@@ -1,4 +1,4 @@
-"""The scaffold library, one function per command: list, paths, new, update and check.
+"""The scaffold library, one function per command: list, paths, new, update, check and doctor.
 
 A thin facade: `new`, `update` and `check` live in their own modules. Every function is
 keyword-only, returns data and never prints. Copier is imported only when a project is rendered
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .catalog import CareerPath, TemplateInfo, load_catalog, load_paths
 from .check import CheckResult, check_project
+from .doctor import DoctorReport, doctor_project
 from .errors import UsageError
 from .new import NewProjectResult, check_destination, new_project, resolve_answers
 from .source import locate
@@ -16,10 +17,12 @@ from .update import UpdateResult, update_project
 
 __all__ = [
     "CheckResult",
+    "DoctorReport",
     "NewProjectResult",
     "UpdateResult",
     "check_destination",
     "check_project",
+    "doctor_project",
     "list_paths",
     "list_templates",
     "new_project",

@@ -29,6 +29,7 @@ class TemplateInfo:
     path: str
     title: str
     summary: str
+    systems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def load_catalog(root: Path) -> tuple[TemplateInfo, ...]:
             path=str(entry["path"]),
             title=title,
             summary=str(entry["summary"]),
+            systems=tuple(str(name) for name in entry.get("systems", ())),
         )
         for title, entry in _catalog_entries(root)
     )

@@ -395,6 +395,37 @@ def check_command(
     raise typer.Exit(result.exit_code)
 
 
+@app.command("doctor")
+def doctor_command(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="The generated project.")] = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    min_score: Annotated[
+        Optional[int],  # noqa: UP045 (typer reads the annotation at runtime on Python 3.10)
+        typer.Option("--min-score", min=0, max=100, help="Exit 1 when the score is below this."),
+    ] = None,
+) -> None:
+    """Is this portfolio repo ready to show? Each check, why it matters, how to fix it, a score.
+
+    Example: scaffold doctor . --min-score 70
+    """
+    report = api.doctor_project(directory=directory)
+    if as_json:
+        print(json.dumps(report.to_json()))
+    else:
+        for finding in report.findings:
+            mark = typer.style("pass", fg="green") if finding.passed else typer.style("FAIL", fg="red")
+            _say(f"{mark}  {finding.title}: {finding.detail}")
+            if not finding.passed:
+                _say(f"      why: {finding.why}")
+                _say(f"      fix: {finding.fix}")
+        _say(f"\nscore {report.score}/100", bold=True)
+        for number, action in enumerate(report.next_actions, 1):
+            _say(f"next {number}. {action}")
+    if min_score is not None and report.score < min_score:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the `scaffold` console script."""
     app()
