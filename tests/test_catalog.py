@@ -42,6 +42,8 @@ def test_paths_list_their_templates() -> None:
     assert set(paths) == set(CAREER_PATHS)
     for info in load_catalog(REPO):
         assert info.name in paths[info.path].templates
+    assert "ML Platform Engineer" in paths["infra"].roles
+    assert all(path.roles for path in paths.values()), "every path names the roles to target"
 
 
 def test_unknown_template_suggestion() -> None:

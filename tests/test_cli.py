@@ -57,6 +57,7 @@ def test_paths_names_each_path_and_its_templates(fixture_source: Path) -> None:
     for title in ("ML platform / infrastructure", "Applied ML", "LLM / GenAI"):
         assert title in out
     assert "Templates: hello-ml" in out
+    assert "Roles to target: ML Engineer" in out
 
 
 def test_new_prints_next_steps_and_the_command_line(fixture_source: Path, workdir: Path) -> None:

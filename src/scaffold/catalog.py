@@ -34,10 +34,11 @@ class TemplateInfo:
 
 @dataclass(frozen=True)
 class CareerPath:
-    """A career path, what its roles build and need, and the templates on it."""
+    """A career path: the roles to target, what they build and need, and the templates on it."""
 
     key: str
     title: str
+    roles: tuple[str, ...]
     builds: str
     needs: str
     templates: tuple[str, ...]
@@ -114,6 +115,7 @@ def load_paths(root: Path) -> tuple[CareerPath, ...]:
         CareerPath(
             key=key,
             title=str(spec[key]["title"]),
+            roles=tuple(str(role) for role in spec[key].get("roles", ())),
             builds=str(spec[key]["builds"]),
             needs=str(spec[key]["needs"]),
             templates=tuple(t.name for t in catalog if t.path == key),

@@ -115,7 +115,7 @@ PathOption = Annotated[
 
 @app.command("paths")
 def paths_command() -> None:
-    """The three career paths: what their roles build, what they need, and their templates.
+    """The three career paths: the roles to target, what they build and need, their templates.
 
     Example: scaffold paths
     """
@@ -123,6 +123,7 @@ def paths_command() -> None:
     out = _console()
     for path in paths:
         out.rule(f"[bold]{path.title}[/]  ([cyan]--path {path.key}[/])")
+        out.print(f"[bold]Roles to target:[/] {', '.join(path.roles)}")
         out.print(f"[bold]What they build:[/] {path.builds}")
         out.print(f"[bold]What they need:[/] {path.needs}")
         names = ", ".join(path.templates) or "none yet"
