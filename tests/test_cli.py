@@ -39,6 +39,7 @@ def test_list_json_is_the_catalog(fixture_source: Path) -> None:
             "path": "applied",
             "title": "Hello ML fixture",
             "summary": "A tiny classifier project used to test scaffold itself.",
+            "systems": [],
         }
     ]
     code, out, _ = run("list", "--json", "--path", "llm")
