@@ -28,12 +28,19 @@ from datetime import date
 
 from .suite import Example
 
-__all__ = ["SYSTEMS", "PRODUCED_BY", "bm25_span", "make_invoices", "rules", "regex", "sentence_overlap"]
+__all__ = [
+    "SYSTEMS",
+    "PRODUCED_BY",
+    "bm25_span",
+    "make_invoices",
+    "rules",
+    "regex",
+    "sentence_overlap",
+]
 
-STOPWORDS = frozenset(
-    "a an the of in on at to for by with from and or is was were are be been what which who whom "
-    "when where how many much long does did do its it this that as into than s".split()
-)
+_STOPWORD_TEXT = """a an the of in on at to for by with from and or is was were are be been what
+which who whom when where how many much long does did do its it this that as into than s"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[\w'-]+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
@@ -57,7 +64,9 @@ def sentence_overlap(example: Example) -> str:
     return max(candidates, key=lambda s: len(question & set(content_words(s))))
 
 
-def bm25_scores(query: list[str], docs: list[list[str]], k1: float = 1.5, b: float = 0.75) -> list[float]:
+def bm25_scores(
+    query: list[str], docs: list[list[str]], k1: float = 1.5, b: float = 0.75
+) -> list[float]:
     """Okapi BM25 of `query` against each tokenised doc, IDF log(1 + (N - n + .5) / (n + .5))."""
     n_docs = len(docs)
     average = sum(len(d) for d in docs) / n_docs
@@ -78,9 +87,7 @@ def bm25_scores(query: list[str], docs: list[list[str]], k1: float = 1.5, b: flo
 
 _MONTHS = "January February March April May June July August September October November December"
 _MONTH = "|".join(_MONTHS.split())
-_DATE = re.compile(
-    r"\b\d{1,2} (?:" + _MONTH + r") \d{4}\b|\b(?:" + _MONTH + r") \d{1,2}, \d{4}\b"
-)
+_DATE = re.compile(r"\b\d{1,2} (?:" + _MONTH + r") \d{4}\b|\b(?:" + _MONTH + r") \d{1,2}, \d{4}\b")
 _YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})\b")
 _QUANTITY = re.compile(
     r"\b(?:about |around )?\d[\d,.]*(?: (?:percent|billion|million|kilometres|metres|species))?"
@@ -111,7 +118,9 @@ def _span_by_type(question: str, sentence: str) -> str | None:
             return found[0]
     if q.startswith("who") or " whom" in q:
         names = [m.group() for m in _NAME.finditer(sentence)]
-        names = [n for n in names if not set(words(n)) & asked and n.split()[0] not in {"The", "In"}]
+        names = [
+            n for n in names if not set(words(n)) & asked and n.split()[0] not in {"The", "In"}
+        ]
         if names:
             return max(names, key=len)
     return None
@@ -196,14 +205,19 @@ def rules(example: Example) -> str:
         r"(?:\bfrom |\bto |Vendor: |\()([A-Z][\w&]*(?: [A-Z][\w&]*\.?)*)(?=[:,)( ]| by| sent|\.)",
         text,
     ) or re.match(r"([A-Z][\w&]*(?: [A-Z][\w&]*\.?)*) sent", text)
-    money = re.search(r"([€$£])\s?(\d[\d,]*\.\d{2})|(\d[\d,]*\.\d{2}) (EUR|USD|GBP)|(EUR|USD|GBP) (\d[\d,]*\.\d{2})", text)
+    money = re.search(
+        r"([€$£])\s?(\d[\d,]*\.\d{2})"
+        r"|(\d[\d,]*\.\d{2}) (EUR|USD|GBP)"
+        r"|(EUR|USD|GBP) (\d[\d,]*\.\d{2})",
+        text,
+    )
     amount: float | None = None
     currency: str | None = None
     if money:
         symbol, value1, value2, code2, code3, value3 = money.groups()
         value = value1 or value2 or value3
         amount = float(value.replace(",", ""))
-        currency = _SYMBOLS.get(symbol or "", None) or code2 or code3
+        currency = _SYMBOLS.get(symbol or "") or code2 or code3
     return json.dumps(
         {
             "invoice_id": f"INV-{invoice.group(1)}" if invoice else None,
@@ -216,8 +230,16 @@ def rules(example: Example) -> str:
 
 
 _VENDORS = [
-    "Northwind Traders", "Contoso Ltd", "Fabrikam GmbH", "Initech", "Globex Corporation",
-    "Umbrella Supplies", "Stark Industries", "Wayne Logistics", "Acme Tools", "Tyrell Systems",
+    "Northwind Traders",
+    "Contoso Ltd",
+    "Fabrikam GmbH",
+    "Initech",
+    "Globex Corporation",
+    "Umbrella Supplies",
+    "Stark Industries",
+    "Wayne Logistics",
+    "Acme Tools",
+    "Tyrell Systems",
 ]
 
 
@@ -270,8 +292,12 @@ def make_invoices(seed: int = 0, n: int = 60) -> list[dict[str, object]]:
             "due_date": due.isoformat(),
         }
         rows.append(
-            {"id": f"inv-{i + 1:03d}", "input": {"text": text}, "reference": reference,
-             "metadata": {"phrasing": style + 1}}
+            {
+                "id": f"inv-{i + 1:03d}",
+                "input": {"text": text},
+                "reference": reference,
+                "metadata": {"phrasing": style + 1},
+            }
         )
     return rows
 

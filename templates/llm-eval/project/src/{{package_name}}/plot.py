@@ -1,4 +1,4 @@
-"""The evaluation's figure: each suite's systems on its primary metric, and the paired difference."""
+"""The evaluation's figure: each suite's systems on its primary metric, and their difference."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def comparison_png(panels: Sequence[SuitePanel], path: Path) -> Path:
         )
     forest.axvline(0, color="#555", linewidth=1, linestyle="--")
     forest.set_yticks(
-        range(len(panels)), [f"{p.suite}: {p.candidate} - {p.baseline}\n({p.metric})" for p in panels],
+        range(len(panels)),
+        [f"{p.suite}: {p.candidate} - {p.baseline}\n({p.metric})" for p in panels],
         fontsize=8,
     )
     forest.set_xlabel("paired difference, 95% bootstrap CI")

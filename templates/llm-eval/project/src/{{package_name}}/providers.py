@@ -267,7 +267,9 @@ def build_provider(
     if kind == "local":
         system = str(spec.get("system", name))
         if system not in local:
-            raise SuiteError(f"provider {name}: unknown local system {system!r}; known: {sorted(local)}")
+            raise SuiteError(
+                f"provider {name}: unknown local system {system!r}; known: {sorted(local)}"
+            )
         return LocalProvider(name, system, local[system])
     raise SuiteError(f"provider {name}: unknown type {kind!r}; known: openai, recorded, local")
 

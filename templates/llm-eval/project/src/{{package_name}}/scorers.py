@@ -193,7 +193,9 @@ def build_scorer(spec: str | Mapping[str, Any]) -> Scorer:
         try:
             pattern = re.compile(str(options["pattern"]))
         except re.error as error:
-            raise ScorerError(f"scorer regex: bad pattern {options['pattern']!r}: {error}") from None
+            raise ScorerError(
+                f"scorer regex: bad pattern {options['pattern']!r}: {error}"
+            ) from None
         return Scorer(name, lambda output, _reference: regex_match(output, pattern))
     if kind == "json":
         schema = options.get("schema", {})

@@ -119,7 +119,11 @@ def load_squad(path: Path) -> list[Example]:
                 examples.append(
                     Example(
                         str(qa["id"]),
-                        {"context": paragraph["context"], "question": qa["question"], "title": title},
+                        {
+                            "context": paragraph["context"],
+                            "question": qa["question"],
+                            "title": title,
+                        },
                         answers,
                         {"title": title},
                     )
