@@ -31,6 +31,9 @@ def stub_server(state: StubState) -> Iterator[str]:
     """Serve the stub on a free loopback port; yield its base URL."""
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real endpoint behind httpx's pool
+        disable_nagle_algorithm = True  # else delayed ACKs add 40 ms to every reply
+
         def log_message(self, *args: object) -> None:  # keep test output clean
             pass
 

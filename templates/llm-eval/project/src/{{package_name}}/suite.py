@@ -158,16 +158,17 @@ class PromptTemplate:
     """A prompt: a sandboxed Jinja template over an example's input fields."""
 
     source: str
+    compiled: jinja2.Template = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            _ENV.parse(self.source)
+        try:  # compiled once: compiling per example would dominate a cached run
+            object.__setattr__(self, "compiled", _ENV.from_string(self.source))
         except jinja2.TemplateSyntaxError as error:
             raise SuiteError(f"prompt template, line {error.lineno}: {error.message}") from None
 
     def render(self, example: Example) -> str:
         try:
-            return _ENV.from_string(self.source).render(**example.input)
+            return self.compiled.render(**example.input)
         except jinja2.UndefinedError as error:
             fields = ", ".join(sorted(example.input)) or "none"
             raise SuiteError(
