@@ -19,6 +19,9 @@ A suite (suite.yaml) names the dataset, the prompt, the providers and the scorer
     scorers: [em, f1]
     primary: f1
 
+A `judge` scorer grades with an LLM: `judges:` lists the grading providers (as `providers:`) and
+the scorer names one with a rubric: `{type: judge, judge: grader, rubric: "Is it faithful?"}`.
+
 Prompts are Jinja templates with square-bracket delimiters (`[[ field ]]`, `[% if %]`), so a
 prompt that shows the model a JSON example needs no escaping of its braces. A field the template
 uses but the example lacks is an error naming the field and the example.
@@ -189,6 +192,8 @@ class Suite:
     scorers: list[str | dict[str, Any]]
     primary: str
     description: str = ""
+    # Providers that grade outputs for `judge` scorers (same entries as `providers`).
+    judges: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -222,6 +227,11 @@ def load_suite(path: Path) -> Suite:
             raise SuiteError(f"{path}: providers[{i}] needs a 'name' and a 'type'")
     if len({p["name"] for p in providers}) != len(providers):
         raise SuiteError(f"{path}: provider names must be unique")
+    judges = doc.get("judges", [])
+    if not isinstance(judges, list) or not all(
+        isinstance(j, dict) and "name" in j and "type" in j for j in judges
+    ):
+        raise SuiteError(f"{path}: 'judges' must be a list of providers with 'name' and 'type'")
     scorers = _require(doc, "scorers", list, path)
     if not scorers:
         raise SuiteError(f"{path}: 'scorers' is empty")
@@ -229,6 +239,5 @@ def load_suite(path: Path) -> Suite:
     primary = str(doc.get("primary", names[0]))
     if primary not in names:
         raise SuiteError(f"{path}: primary metric {primary!r} is not one of the scorers {names}")
-    return Suite(
-        name, path, examples, prompt, providers, scorers, primary, str(doc.get("description", ""))
-    )
+    description = str(doc.get("description", ""))
+    return Suite(name, path, examples, prompt, providers, scorers, primary, description, judges)

@@ -25,7 +25,8 @@ function fillSystems() {
 }
 
 function status(row) {
-  if (row.baseline.error || row.candidate.error) return "error";
+  const failed = (side) => side.error || Object.keys(side.scorer_errors || {}).length > 0;
+  if (failed(row.baseline) || failed(row.candidate)) return "error";
   if (row.delta < 0) return "worse";
   if (row.delta > 0) return "better";
   return "same";
@@ -33,6 +34,7 @@ function status(row) {
 
 function text(value) {
   if (value === null || value === undefined) return "";
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(" | ");
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
@@ -41,7 +43,10 @@ function inputText(input) {
 }
 
 function side(result) {
-  return result.error ? demo.el("span", { class: "error" }, `error: ${result.error}`) : text(result.output);
+  if (result.error) return demo.el("span", { class: "error" }, `error: ${result.error}`);
+  const problems = Object.entries(result.scorer_errors || {}).map(([name, message]) => `${name}: ${message}`);
+  if (!problems.length) return text(result.output);
+  return demo.el("span", {}, text(result.output), demo.el("br"), demo.el("small", { class: "error" }, problems.join("; ")));
 }
 
 function render() {
