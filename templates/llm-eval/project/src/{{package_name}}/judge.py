@@ -16,14 +16,23 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from string import Template
 
 from .providers import Provider, ProviderError
 from .suite import Example
 
-__all__ = ["JudgeParseError", "PairwiseJudge", "PairwiseVerdict", "RubricJudge", "cohen_kappa"]
+__all__ = [
+    "JudgeParseError",
+    "PairwiseJudge",
+    "PairwiseSummary",
+    "PairwiseVerdict",
+    "RubricJudge",
+    "cohen_kappa",
+    "pairwise_over",
+    "swap_consistency",
+]
 
 
 class JudgeParseError(ProviderError):
@@ -142,6 +151,60 @@ def swap_consistency(verdicts: Sequence[PairwiseVerdict]) -> float:
         for v in verdicts
     )
     return same / len(verdicts)
+
+
+@dataclass(frozen=True)
+class PairwiseSummary:
+    """Swap-controlled preferences over a suite, with a sign test on wins against losses."""
+
+    candidate_wins: int
+    baseline_wins: int
+    ties: int
+    errors: dict[str, str]
+    swap_consistency: float
+    p_value: float
+
+    def summary(self) -> str:
+        return (
+            f"candidate preferred on {self.candidate_wins}, baseline on {self.baseline_wins}, "
+            f"tie or position-inconsistent on {self.ties}, judge errors on {len(self.errors)}; "
+            f"swap consistency {self.swap_consistency:.3f}; sign test p = {self.p_value:.4g}"
+        )
+
+
+def pairwise_over(
+    judge: PairwiseJudge,
+    examples: Sequence[Example],
+    baseline: Mapping[str, str],
+    candidate: Mapping[str, str],
+) -> PairwiseSummary:
+    """Judge every example both runs answered; a failed judge call is kept as that example's error.
+
+    The p-value is the two-sided sign test of candidate wins against baseline wins (ties
+    dropped): the exact binomial test at 1/2, as McNemar's exact test.
+    """
+    from .compare import mcnemar_exact_p
+
+    verdicts: list[PairwiseVerdict] = []
+    errors: dict[str, str] = {}
+    for example in examples:
+        if example.id not in baseline or example.id not in candidate:
+            continue
+        try:
+            verdicts.append(judge.compare(example, baseline[example.id], candidate[example.id]))
+        except ProviderError as error:
+            errors[example.id] = str(error)
+    if not verdicts:
+        raise ValueError("the judge gave no verdict: " + "; ".join(list(errors.values())[:3]))
+    wins = Counter(v.winner for v in verdicts)
+    return PairwiseSummary(
+        wins["candidate"],
+        wins["baseline"],
+        wins["tie"],
+        errors,
+        swap_consistency(verdicts),
+        mcnemar_exact_p(wins["baseline"], wins["candidate"]),
+    )
 
 
 def cohen_kappa(first: Sequence[Hashable], second: Sequence[Hashable]) -> float:

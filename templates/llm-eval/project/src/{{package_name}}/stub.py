@@ -1,8 +1,9 @@
 """A local OpenAI-compatible stub server, for the tests and the benchmark (no network, no model).
 
-`POST /chat/completions` answers with the last word of the user message, upper-cased. Behaviour
-per prompt: a prompt containing "SLOW" sleeps `slow_s` first; "MALFORMED" gets a reply without
-`choices`; the first `fail_first` requests get HTTP 500. Every request is counted.
+`POST /chat/completions` answers with the last word of the user message, upper-cased, except to
+a pairwise judge prompt ("Answer A:"), where it plays a position-biased judge that always
+prefers answer A. A prompt containing "SLOW" sleeps `slow_s` first; "MALFORMED" gets a reply
+without `choices`; the first `fail_first` requests get HTTP 500. Every request is counted.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def stub_server(state: StubState) -> Iterator[str]:
             elif "SLOW" in prompt:
                 time.sleep(state.slow_s)
                 self._send(200, {"choices": [{"message": {"content": "late"}}]})
+            elif "Answer A:" in prompt:
+                verdict = json.dumps({"winner": "A", "reason": "the first answer"})
+                self._send(200, {"choices": [{"message": {"content": verdict}}]})
             elif "MALFORMED" in prompt:
                 self._send(200, {"unexpected": True})
             else:
