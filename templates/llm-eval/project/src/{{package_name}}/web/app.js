@@ -73,6 +73,10 @@ function render() {
     ),
   );
   count.textContent = `${shown.length} of ${rows.length} examples`;
+  const tally = { better: 0, worse: 0, same: 0, error: 0 };
+  for (const row of rows) tally[status(row)] += 1;
+  document.getElementById("tally").textContent =
+    `${tally.better} improved, ${tally.worse} regressed, ${tally.same} unchanged, ${tally.error} with errors`;
 }
 
 async function compare() {
