@@ -1,4 +1,4 @@
-"""The report's plots: PR curves, reliability diagram, learning curves, gradient-descent loss.
+"""The report's plots: PR curves, reliability, learning and validation curves, loss, drift.
 
 Matplotlib with the non-interactive Agg backend, so plots render on servers and in CI. Each
 function writes one PNG and returns its path.
@@ -16,7 +16,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
-__all__ = ["plot_learning_curves", "plot_loss_curve", "plot_pr_curves", "plot_reliability"]
+__all__ = [
+    "plot_learning_curves",
+    "plot_loss_curve",
+    "plot_over_time",
+    "plot_pr_curves",
+    "plot_reliability",
+    "plot_validation_curve",
+]
 
 
 def _pooled(parts: Sequence[np.ndarray]) -> np.ndarray:
@@ -96,6 +103,38 @@ def plot_loss_curve(losses: Sequence[float], path: Path) -> Path:
     ax.plot(np.arange(1, len(losses) + 1), losses)
     ax.set_xscale("log")
     ax.set(xlabel="gradient step", ylabel="regularised log loss", title="Batch gradient descent")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_validation_curve(curve: Mapping[str, Sequence[float]], path: Path) -> Path:
+    """Train and test PR-AUC as boosting capacity (leaves per tree) grows: where test peaks."""
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.plot(curve["leaves"], curve["train"], marker="o", label="train")
+    ax.plot(curve["leaves"], curve["test"], marker="o", label="test fold")
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="max leaves per tree (hgb)", ylabel="PR-AUC", title="Validation curve")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_over_time(simulation: Mapping[str, Sequence[float]], path: Path) -> Path:
+    """PR-AUC per period of a frozen and a retrained model, and the inputs' largest PSI."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(simulation["period"], simulation["frozen"], marker="o", label="frozen after period 0")
+    ax.plot(
+        simulation["period"], simulation["retrained"], marker="o", label="retrained each period"
+    )
+    ax.set(xlabel="period", ylabel="PR-AUC on the period", title="Drift over time")
+    other = ax.twinx()
+    other.bar(simulation["period"], simulation["max_psi"], alpha=0.2, color="grey", width=0.4)
+    other.set_ylabel("largest feature PSI vs period 0 (bars)")
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
