@@ -31,9 +31,9 @@ from .data import Dataset
 
 __all__ = ["DESCRIPTIONS", "SYSTEMS", "build"]
 
-# One OpenMP thread unless OMP_NUM_THREADS says otherwise: on data this size (and on a shared
-# 2-core machine) thread start-up and contention cost HistGradientBoosting more than they save;
-# measured at 10x slower fits under load with the default of one thread per core.
+# One OpenMP thread in this thread too, for when scikit-learn was loaded before this package
+# (see __init__.py): on data this size, and on a shared 2-core machine, thread start-up and
+# contention cost HistGradientBoosting more than they save (fits measured 10x slower under load).
 threadpool_limits(limits=int(os.environ.get("OMP_NUM_THREADS", "1")), user_api="openmp")
 
 SYSTEMS = ("majority", "logreg", "logreg_balanced", "hgb")
