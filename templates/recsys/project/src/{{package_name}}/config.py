@@ -55,3 +55,6 @@ class ABConfig:
     alpha: float = 0.05
     power: float = 0.8
     click: ClickModel = field(default_factory=ClickModel)
+    # Off-policy evaluation: the logging policy shows one of control's top k, uniformly, and
+    # with this probability any catalogue item instead (exploration the estimators rely on).
+    ope_epsilon: float = 0.3
