@@ -30,6 +30,13 @@ class EvalConfig:
     # p-value near 0.05 at about 0.002, small against the 0.05 threshold.
     resamples: int = 10_000
     alpha: float = 0.05  # significance level of the paired tests, after Holm's correction
+    # Bootstrap resamples of the test users for every metric's 95% interval; 2,000 puts the
+    # Monte Carlo error of an interval end well under its width.
+    bootstrap: int = 2_000
+    # Runs over seeds seed, seed+1, ...: the split (where it is random) and the model
+    # initialisation change, giving each model's mean and spread across runs.
+    seeds: int = 3
+    quick_seeds: int = 2
     # HTTP requests timed against the served best model (GET /recommend on loopback); 0 skips.
     latency_requests: int = 300
 
@@ -48,3 +55,6 @@ class ABConfig:
     alpha: float = 0.05
     power: float = 0.8
     click: ClickModel = field(default_factory=ClickModel)
+    # Off-policy evaluation: the logging policy shows one of control's top k, uniformly, and
+    # with this probability any catalogue item instead (exploration the estimators rely on).
+    ope_epsilon: float = 0.3

@@ -11,6 +11,9 @@ differences, which for per-user nDCG is far from normal (many users score 0 with
   2**n <= resamples, else Monte Carlo with `resamples` seeded sign flips and the add-one
   correction, p = (hits + 1) / (resamples + 1), which never reports p = 0.
 - `holm`: Holm's step-down correction (Holm, 1979) for several comparisons at once.
+- `bootstrap_weights` / `bootstrap_ci`: percentile bootstrap intervals of a mean over users
+  (Efron & Tibshirani, 1993). One set of resampled users is shared by every model and metric,
+  so an interval of a difference between two models is a paired one.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["holm", "paired_randomisation_test"]
+__all__ = ["bootstrap_ci", "bootstrap_weights", "holm", "paired_randomisation_test"]
 
 
 def paired_randomisation_test(
@@ -62,3 +65,26 @@ def holm(p_values: Sequence[float]) -> list[float]:
         running = max(running, min(1.0, (m - rank) * p_values[i]))
         adjusted[i] = running
     return adjusted
+
+
+def bootstrap_weights(n: int, *, resamples: int = 2_000, seed: int = 0) -> np.ndarray:
+    """(resamples, n) counts: how often each of n users is drawn in each bootstrap resample."""
+    if n < 1 or resamples < 1:
+        raise ValueError("need at least one user and one resample")
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64)
+
+
+def bootstrap_ci(
+    values: np.ndarray, weights: np.ndarray, alpha: float = 0.05
+) -> tuple[float, float]:
+    """Percentile interval of mean(values) over the resamples in `weights`.
+
+    Pass `b - a` (per user) for a paired interval of a difference between two models.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or weights.shape[1] != values.size:
+        raise ValueError("values must be 1-D with one entry per column of weights")
+    means = weights @ values / values.size
+    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)
