@@ -12,17 +12,9 @@ import jsonschema
 import pytest
 
 import scaffold
-from scaffold.doctor import CHECKS, Repo, doctor_project, sections
+from scaffold.doctor import CHECKS, OUTLINE_SECTIONS, Repo, doctor_project, sections
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = (
-    "The problem and why it matters",
-    "Design",
-    "Decisions and trade-offs",
-    "How it is evaluated",
-    "What failed, and why",
-    "Limitations and next steps",
-)
 CLAIM = "Compared BM25 and hybrid retrieval on cranfield (1400 documents, 225 queries): hybrid led."
 METRICS = {
     "schema_version": 1,
@@ -42,7 +34,7 @@ METRICS = {
 def outline(answers: str | None = None) -> str:
     """A README in the shared outline's shape: questions, or the user's `answers` in each section."""
     body = "".join(
-        f"## {name}\n{answers or '- Why this choice? What did you compare it with?'}\n\n" for name in SECTIONS
+        f"## {name}\n{answers or '- Why this choice? What did you compare it with?'}\n\n" for name in OUTLINE_SECTIONS
     )
     return (
         "# rag-eval\n\n<!-- resume:start -->\n_run make eval report_\n<!-- resume:end -->\n\n"
