@@ -33,9 +33,8 @@ METRICS = {
 
 def outline(answers: str | None = None) -> str:
     """A README in the shared outline's shape: questions, or the user's `answers` in each section."""
-    body = "".join(
-        f"## {name}\n{answers or '- Why this choice? What did you compare it with?'}\n\n" for name in OUTLINE_SECTIONS
-    )
+    text = answers or "- Why this choice? What did you compare it with?"
+    body = "".join(f"## {name}\n{text}\n\n" for name in OUTLINE_SECTIONS)
     return (
         "# rag-eval\n\n<!-- resume:start -->\n_run make eval report_\n<!-- resume:end -->\n\n"
         f"{body}## Results\n<!-- results:start -->\n_No results yet_\n<!-- results:end -->\n\n"
