@@ -203,7 +203,9 @@ def test_generated_project_passes_its_own_checks(
     doctor = run([sys.executable, "-m", "scaffold", "doctor", "--json", str(project)], project)
     report = json.loads(doctor.stdout)
     jsonschema.validate(report, DOCTOR_SCHEMA)
-    assert report["score"] < 60, "a freshly generated repo is not ready to show"
+    failing = {check["check"] for check in report["checks"] if not check["passed"]}
+    assert {"writeup", "extension", "deployed", "screenshot"} <= failing, "a fresh repo is not ready"
+    assert report["score"] < 70
     if full and not needs_a_service(project):
         check_container_recipe(project, package, case["python_version"], tmp_path)
 
