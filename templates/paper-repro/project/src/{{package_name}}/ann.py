@@ -63,9 +63,7 @@ class ItemIndex:
 
             n, dim = self.vectors.shape
             index = hnswlib.Index(space="ip", dim=dim)
-            index.init_index(
-                max_elements=n, ef_construction=ef_construction, M=m, random_seed=seed
-            )
+            index.init_index(max_elements=n, ef_construction=ef_construction, M=m, random_seed=seed)
             index.add_items(self.vectors, np.arange(n), num_threads=1)
             index.set_ef(ef_search)
             self._index = index

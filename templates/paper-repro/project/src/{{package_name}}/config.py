@@ -1,4 +1,4 @@
-"""The settings of the model, of its ablations and of one evaluation run (recorded in metrics.json)."""
+"""Settings of the model, of its ablations and of one evaluation run (recorded in metrics.json)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class ModelConfig:
     negatives: int = 200  # sampled items per batch (the paper samples thousands of millions)
     epochs: int = 8
     batch_size: int = 256
-    learning_rate: float = 0.005
+    learning_rate: float = 0.01
     weight_decay: float = 0.0  # L2 on user vectors; 0 keeps the paper's plain softmax
 
 
@@ -36,8 +36,8 @@ ABLATIONS: dict[str, tuple[str, dict[str, object]]] = {
     "youtube-dnn-no-age": ("without the example-age feature", {"example_age": False}),
     "youtube-dnn-last-item": ("last-watch instead of average pooling", {"pooling": "last"}),
     "youtube-dnn-depth-0": ("a linear map instead of the ReLU tower", {"hidden": ()}),
-    "youtube-dnn-no-logq": ("sampled softmax without the log-Q correction", {"log_q_correction": False}),
-}  # fmt: skip
+    "youtube-dnn-no-logq": ("no log-Q correction in sampled softmax", {"log_q_correction": False}),
+}
 
 
 def model_variants(base: ModelConfig, ablations: tuple[str, ...]) -> list[ModelConfig]:

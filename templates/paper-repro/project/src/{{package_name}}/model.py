@@ -32,6 +32,7 @@ from .progress import Progress, quiet
 from .sequences import Examples
 
 __all__ = [
+    "Adam",
     "CandidateGenerator",
     "TrainedModel",
     "log_expected_counts",
@@ -41,13 +42,18 @@ __all__ = [
 ]
 
 
-def set_threads(threads: int = 2) -> None:
-    """Few intra-op threads: reproducible float sums and no oversubscription on small CPUs."""
+def set_threads(threads: int = 1) -> None:
+    """One intra-op thread by default: this model's matrices are too small to split.
+
+    Measured on a shared 2-core machine: two threads trained the quick model 10 to 30 times
+    slower than one (the threads wait on each other), and one thread also fixes the order of
+    floating-point sums, so runs repeat exactly.
+    """
     torch.set_num_threads(threads)
 
 
 class CandidateGenerator(nn.Module):
-    """Pooled watch embeddings (+ example age) -> ReLU tower -> user vector; items are softmax rows."""
+    """Pooled watches (+ example age) -> ReLU tower -> user vector; items are softmax rows."""
 
     def __init__(self, n_items: int, config: ModelConfig) -> None:
         super().__init__()
@@ -70,7 +76,7 @@ class CandidateGenerator(nn.Module):
             self.watch_embedding.weight[0].zero_()
 
     def user_vectors(self, contexts: torch.Tensor, ages: torch.Tensor) -> torch.Tensor:
-        """(batch, history) item indices padded left with 0, (batch,) ages -> (batch, output_dim)."""
+        """(batch, history) item indices padded left with 0 and (batch,) ages -> user vectors."""
         embedded = self.watch_embedding(contexts)
         if self.config.pooling == "mean":
             counts = (contexts > 0).sum(dim=1, keepdim=True).clamp(min=1)
@@ -120,6 +126,45 @@ def sampled_softmax_loss(
     logits = torch.cat([true_logits.unsqueeze(1), sampled_logits], dim=1)
     target = torch.zeros(len(labels), dtype=torch.long, device=logits.device)
     return F.cross_entropy(logits, target)
+
+
+class Adam:
+    """Adam (Kingma and Ba, ICLR 2015), the same update as torch.optim.Adam's defaults.
+
+    Written out because importing torch.optim pulls in torch._dynamo, which adds seconds to
+    every start-up (the server trains at start); tests check it against torch.optim.Adam.
+    """
+
+    def __init__(
+        self,
+        params: list[torch.Tensor],
+        lr: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.params = params
+        self.lr, self.betas, self.eps = lr, betas, eps
+        self.steps = 0
+        self.first = [torch.zeros_like(p) for p in params]
+        self.second = [torch.zeros_like(p) for p in params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.steps += 1
+        beta1, beta2 = self.betas
+        correction1 = 1 - beta1**self.steps
+        correction2 = 1 - beta2**self.steps
+        for p, m, v in zip(self.params, self.first, self.second, strict=True):
+            if p.grad is None:
+                continue
+            m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+            v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+            denom = (v.sqrt() / correction2**0.5).add_(self.eps)
+            p.addcdiv_(m, denom, value=-self.lr / correction1)
 
 
 @dataclass
@@ -179,7 +224,7 @@ def train(
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     network = CandidateGenerator(n_items, config)
-    optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
+    optimiser = Adam(list(network.parameters()), lr=config.learning_rate)
     contexts = torch.as_tensor(examples.contexts, dtype=torch.long)
     ages = torch.as_tensor(examples.ages, dtype=torch.float32)
     labels = torch.as_tensor(examples.labels, dtype=torch.long)
@@ -212,7 +257,7 @@ def train(
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            total += float(loss) * len(batch)
+            total += loss.item() * len(batch)
         losses.append(total / n)
         progress(f"{config.name}: epoch {epoch + 1}/{config.epochs}, loss {losses[-1]:.3f}")
     network.eval()

@@ -51,7 +51,10 @@ def plot_ablations(
     y = np.arange(len(names))[::-1]
     colours = ["#2b6cb0" if p is None else "#a0aec0" for p in p_values]
     ax.barh(y, means, xerr=half_widths, color=colours, capsize=4)
-    labels = [n if p is None else f"{n}  (p={p:.3g} vs full)" for n, p in zip(names, p_values, strict=True)]
+    labels = [
+        n if p is None else f"{n}  (p={p:.3g} vs full)"
+        for n, p in zip(names, p_values, strict=True)
+    ]
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel(f"{metric} (mean over test users, 95% interval)")
     ax.set_title("Ablations of the full model (dark)")

@@ -1,4 +1,4 @@
-"""Training and test examples as in the paper: predict the next watch from the past, never the future.
+"""Examples as in the paper: predict the next watch from the past, never from the future.
 
 Covington et al. (2016, section 3.5) found that holding out a random watch and feeding the model
 the watches around it leaks the future; they predict the user's *next* watch from the watches
