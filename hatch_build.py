@@ -8,10 +8,11 @@ root, so a wheel built from the sdist, where there is no .git, ships the same bu
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import shutil
 import sys
 import tempfile
+import types
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,17 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 
 def _load_bundle_module(root: Path) -> Any:
-    spec = importlib.util.spec_from_file_location("_scaffold_bundle", root / "src/scaffold/_bundle.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Import src/scaffold/_bundle.py (and the modules it needs) without importing the package.
+
+    The package's `__init__` imports third-party modules that the build environment lacks, so the
+    source folder is mounted as a bare private package instead.
+    """
+    name = "_scaffold_build"
+    if name not in sys.modules:
+        package = types.ModuleType(name)
+        package.__path__ = [str(root / "src" / "scaffold")]
+        sys.modules[name] = package
+    return importlib.import_module(f"{name}._bundle")
 
 
 class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -42,7 +49,9 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
             self._scratch = tempfile.mkdtemp(prefix="scaffold-build-")
             bundle = Path(self._scratch) / "templates.bundle"
             tags = bundle_module.build_bundle(root, bundle)
-            dirty = bundle_module.git("status", "--porcelain", "--", "copier.yml", "templates", cwd=root)
+            dirty = bundle_module._git.output(
+                "status", "--porcelain", "--", "copier.yml", "templates", cwd=root
+            )
             if dirty.strip():
                 print("warning: uncommitted template changes are not in the bundle", file=sys.stderr)
         elif shipped.is_file():
@@ -59,6 +68,7 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["force_include"][str(bundle)] = "scaffold/templates.bundle"
         metadata = [root / "copier.yml", root / "templates/catalog.yml", root / "templates/paths.yml"]
         metadata += sorted((root / "templates").glob("*/questions.yml"))
+        metadata += sorted((root / "schemas").glob("*.schema.json"))  # scaffold doctor reads them
         for path in metadata:
             build_data["force_include"][str(path)] = f"scaffold/_template/{path.relative_to(root).as_posix()}"
 

@@ -38,6 +38,11 @@ template:
       value: hello-ml
       path: applied
       summary: A tiny classifier project used to test scaffold itself.
+      next_steps:
+        - "make test       # the project's own tests"
+        - "make eval       # results/metrics.json and the plots"
+      services:
+        classifier: {knn: A k-NN service}
 """
 
 
@@ -77,6 +82,7 @@ def _fixture_source_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(REPO / "copier.yml", root / "copier.yml")
     shutil.copytree(REPO / "templates/_shared", root / "templates/_shared")
     shutil.copy(REPO / "templates/paths.yml", root / "templates/paths.yml")
+    shutil.copytree(REPO / "schemas", root / "schemas")
     (root / "templates/catalog.yml").write_text(FIXTURE_CATALOG)
     shutil.copytree(FIXTURE_TEMPLATE, root / "templates/hello-ml")
     (root / "src/scaffold").mkdir(parents=True)

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from scaffold.answers import coerce, parse_data_pairs, resolve
-from scaffold.catalog import Question, load_questions
-from scaffold.errors import InvalidAnswerError
+from scaffold.errors import InvalidAnswerError, UsageError
+from scaffold.questions import Question, load_questions
 
 
 def test_parse_data_pairs() -> None:
     assert parse_data_pairs(["a=1", "b=x=y", "c="]) == {"a": "1", "b": "x=y", "c": ""}
     for bad in ("novalue", "=x", " =x"):
-        with pytest.raises(InvalidAnswerError, match="is not KEY=VALUE"):
+        with pytest.raises(UsageError, match="is not KEY=VALUE"):
             parse_data_pairs([bad])
 
 

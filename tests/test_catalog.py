@@ -6,16 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.catalog import (
-    CAREER_PATHS,
-    applies,
-    find_template,
-    load_catalog,
-    load_paths,
-    load_questions,
-    validation_error,
-)
+from scaffold.catalog import CAREER_PATHS, find_template, load_catalog, load_paths
 from scaffold.errors import UnknownTemplateError
+from scaffold.questions import applies, load_questions, validation_error
 
 from .conftest import SHARED_QUESTIONS
 
@@ -49,6 +42,8 @@ def test_paths_list_their_templates() -> None:
     assert set(paths) == set(CAREER_PATHS)
     for info in load_catalog(REPO):
         assert info.name in paths[info.path].templates
+    assert "ML Platform Engineer" in paths["infra"].roles
+    assert all(path.roles for path in paths.values()), "every path names the roles to target"
 
 
 def test_unknown_template_suggestion() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold._bundle import parse_version
+from scaffold._bundle import bundle_tags, parse_version
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGE = "# Added by the next scaffold release\n"
@@ -26,10 +26,29 @@ CHANGE = "# Added by the next scaffold release\n"
 pytestmark = pytest.mark.e2e
 
 
+def pip_certificate() -> dict[str, str]:
+    """pip's certificate bundle for uv, which reads neither pip's configuration nor its variables.
+
+    On a machine whose TLS goes through a local authority that pip knows from its configuration,
+    uv fails with "invalid peer certificate" unless it is told the same bundle.
+    """
+    if "SSL_CERT_FILE" in os.environ:
+        return {}
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False
+    )
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key.rsplit(".", 1)[-1] == "cert" and value.strip("'\""):
+            return {"SSL_CERT_FILE": value.strip("'\"")}
+    return {}
+
+
 def run(
     args: list[str], cwd: Path, home: Path | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"SCAFFOLD_SOURCE", "PYTHONPATH"}}
+    env |= pip_certificate()
     env |= {
         "GIT_AUTHOR_NAME": "E2E",
         "GIT_AUTHOR_EMAIL": "e2e@example.com",
@@ -58,7 +77,7 @@ def uv() -> str:
 
 def build_wheel(source: Path, out: Path) -> Path:
     run([uv(), "build", "--quiet", "--wheel", "--out-dir", str(out), str(source)], source)
-    return next(out.glob("scaffold-*.whl"))
+    return next(out.glob("scaffold_ml-*.whl"))
 
 
 def install(wheel: Path, venv: Path) -> Path:
@@ -124,3 +143,36 @@ def test_upgrade_brings_template_changes_and_keeps_edits(
     run(["git", "commit", "--quiet", "-m", "update"], project)
     copier = scaffold_n1.parent / "copier"
     run([str(copier), "update", "--defaults", "--vcs-ref", new], project, home_b)
+
+
+def test_installed_releases_share_one_home(releases: tuple[Path, Path, str, str], tmp_path: Path) -> None:
+    """Six new processes of N+1 at once, then N after N+1: the bundle keeps N+1's version."""
+    scaffold_n, scaffold_n1, old, new = releases
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"SCAFFOLD_SOURCE", "PYTHONPATH"}}
+    env |= {"HOME": str(home), "GIT_AUTHOR_NAME": "E2E", "GIT_AUTHOR_EMAIL": "e2e@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "E2E", "GIT_COMMITTER_EMAIL": "e2e@example.com"}
+    name = yaml.safe_load((REPO / "templates/catalog.yml").read_text())["template"]["choices"]
+    template = next(iter(name.values()))["value"]
+    processes = [
+        subprocess.Popen(
+            [str(scaffold_n1), "new", template, f"p{i}", "--defaults", "--no-git"],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(6)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    bundle = home / ".scaffold/templates.bundle"
+    assert {old, new} <= set(bundle_tags(bundle))
+    run([str(scaffold_n), "new", template, "older", "--defaults", "--no-git"], work, home)
+    assert {old, new} <= set(bundle_tags(bundle))
+    recorded = yaml.safe_load((work / "older/.copier-answers.yml").read_text())
+    assert recorded["_commit"] == old

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 import scaffold
-from scaffold import api
 from scaffold.errors import DestinationError, GenerationError, InvalidAnswerError, UnknownTemplateError
+from scaffold.source import ensure_bundle, locate
 
 from .conftest import git
 
@@ -153,9 +154,9 @@ def test_invalid_answers_are_refused_before_writing(
 def test_plain_copier_update_works_in_a_generated_repo(fixture_source: Path, workdir: Path, release) -> None:
     project = scaffold.new_project(template="hello-ml").destination
     release("0.2.0", {"templates/_shared/gitignore.jinja": "# plain copier update\n.venv/"})
-    api.ensure_bundle(api.locate())
+    ensure_bundle(locate())
     done = subprocess.run(
-        ["copier", "update", "--defaults", "--vcs-ref", "0.2.0"],
+        [sys.executable, "-m", "copier", "update", "--defaults", "--vcs-ref", "0.2.0"],
         cwd=project,
         capture_output=True,
         text=True,
@@ -178,3 +179,79 @@ def test_this_checkout_is_the_development_source(home: Path, workdir: Path) -> N
     assert recorded["_commit"] == source.version
     assert recorded["_src_path"] == "~/.scaffold/templates.bundle"
     assert recorded["template"] == first
+
+
+def test_dest_names_the_project(fixture_source: Path, workdir: Path) -> None:
+    result = scaffold.new_project(template="hello-ml", destination=workdir / "demo-kit")
+    assert (result.answers["project_name"], result.answers["package_name"]) == ("demo-kit", "demo_kit")
+    assert (workdir / "demo-kit/src/demo_kit/model.py").is_file()
+    assert result.command_line == "scaffold new hello-ml demo-kit --defaults"
+    named = scaffold.new_project(
+        template="hello-ml", destination=workdir / "x", data={"project_name": "kept"}
+    )
+    assert named.answers["project_name"] == "kept"
+
+
+def test_an_invalid_dest_name_is_refused_with_a_way_out(fixture_source: Path, workdir: Path) -> None:
+    with pytest.raises(
+        InvalidAnswerError, match=r"project_name='my project' \(the name of DEST.*--data project_name="
+    ):
+        scaffold.new_project(template="hello-ml", destination=workdir / "my project")
+    assert list(workdir.iterdir()) == []
+
+
+def test_git_init_uses_main_without_init_default_branch(
+    fixture_source: Path, workdir: Path, home: Path
+) -> None:
+    (home / ".gitconfig").write_text("[user]\n\tname = Test User\n\temail = test@example.com\n")
+    project = scaffold.new_project(template="hello-ml").destination
+    assert git("branch", "--show-current", cwd=project).strip() == "main"
+
+
+def test_force_commits_only_the_generated_files(fixture_source: Path, workdir: Path) -> None:
+    dest = workdir / "mine"
+    dest.mkdir()
+    (dest / "README.md").write_text("my notes\n")
+    (dest / "secrets.env").write_text("TOKEN=mine\n")
+    result = scaffold.new_project(template="hello-ml", destination=dest, force=True)
+    assert result.git_initialized
+    tracked = set(git("ls-files", cwd=dest).split())
+    assert "README.md" in tracked and "secrets.env" not in tracked and "README.md.orig" not in tracked
+    assert tracked == set(result.files) - {"README.md.orig"}
+    untracked = git("status", "--porcelain", cwd=dest)
+    assert "?? secrets.env" in untracked and "?? README.md.orig" in untracked
+
+
+def test_placeholder_answers_are_flagged(fixture_source: Path, workdir: Path) -> None:
+    result = scaffold.new_project(template="hello-ml", data={"author_email": "ada@lovelace.dev"})
+    (warning,) = [w for w in result.warnings if "placeholders" in w]
+    assert "github_user='your-github-user'" in warning and "author_email" not in warning
+    assert any(s.startswith("scaffold update --data github_user=...") for s in result.next_steps)
+    clean = scaffold.new_project(
+        template="hello-ml",
+        destination=workdir / "clean",
+        data={"github_user": "ada", "author_email": "a@b.dev"},
+    )
+    assert not any("placeholder" in w for w in clean.warnings)
+    assert not any("placeholder" in s for s in clean.next_steps)
+
+
+def test_next_steps_and_services_come_from_the_catalog(fixture_source: Path, workdir: Path) -> None:
+    plain = scaffold.new_project(template="hello-ml", pretend=True)
+    assert "make eval       # results/metrics.json and the plots" in plain.next_steps
+    assert not any("k-NN service" in s for s in plain.next_steps)
+    knn = scaffold.new_project(template="hello-ml", data={"classifier": "knn"}, pretend=True)
+    assert "# the tests start a throwaway A k-NN service when it is installed" in knn.next_steps
+
+
+def test_an_unwritable_parent_is_one_error(
+    fixture_source: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    def denied(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", denied)
+    with pytest.raises(DestinationError, match=r"^cannot write to .*: Permission denied$"):
+        scaffold.new_project(template="hello-ml")

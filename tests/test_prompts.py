@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ class Scripted:
 
         return Answer()
 
-    select = text = password = confirm = _prompt
+    select = text = password = confirm = path = _prompt
 
 
 @pytest.fixture
@@ -61,6 +62,7 @@ def test_interactive_new_asks_path_template_questions_then_confirms(
             "career path": ["applied"],
             "Which project": ["hello-ml"],
             "Project name": ["bad name", "flower-kit"],
+            "Where should": ["taken", "flower-kit"],  # the first is refused: not empty
             "import name": ["json", "flower_kit"],
             "name (for the licence": ["Ada"],
             "e-mail": ["ada"],  # rejected, then the next reply
@@ -72,9 +74,15 @@ def test_interactive_new_asks_path_template_questions_then_confirms(
         }
     )
     fake.replies["e-mail"].append("ada@example.org")
+    (workdir / "taken").mkdir()
+    (workdir / "taken/notes.txt").write_text("mine")
     result = CliRunner().invoke(cli.app, ["new"])
     assert result.exit_code == 0, result.output
     assert fake.messages[0].startswith("Which career path")
+    where = fake.messages.index("Where should the project go?")
+    assert fake.messages[where - 1].startswith("Project name")  # asked right after the name
+    assert any("taken exists and is not empty" in r for r in fake.rejected)
+    assert re.search(r"^  destination +flower-kit$", result.output, re.MULTILINE)  # the summary shows it
     assert fake.messages[-1] == "Generate the project with these answers?"
     assert any("project_name must start with a letter" in r for r in fake.rejected)
     assert any("standard-library module" in r for r in fake.rejected)
@@ -87,6 +95,7 @@ def test_declining_the_summary_writes_nothing(fixture_source: Path, workdir: Pat
     scripted(
         {
             "Project name": ["hello-ml"],
+            "Where should": ["./hello-ml"],
             "import name": ["hello_ml"],
             "name (for the licence": ["Ada"],
             "e-mail": ["a@b.co"],
@@ -114,3 +123,40 @@ def test_ctrl_c_at_a_prompt_exits_130_and_writes_nothing(
     result = CliRunner().invoke(cli.app, ["new"])
     assert result.exit_code == 130
     assert list(workdir.iterdir()) == []
+
+
+def test_a_given_dest_is_checked_right_after_the_project_name(
+    fixture_source: Path, workdir: Path, scripted
+) -> None:
+    (workdir / "taken").mkdir()
+    (workdir / "taken/notes.txt").write_text("mine")
+    fake = scripted({"Project name": ["taken"], "import name": ["taken"]})
+    result = CliRunner().invoke(cli.app, ["new", "hello-ml", "taken"])
+    assert result.exit_code == 1
+    assert fake.messages == [
+        "Project name (letters, digits, '-' and '_'; it names the folder and the distribution)"
+    ]
+    assert "taken exists and is not empty" in result.stderr
+    assert [p.name for p in (workdir / "taken").iterdir()] == ["notes.txt"]
+
+
+def test_the_name_prompt_defaults_to_dest_and_placeholders_are_marked(
+    fixture_source: Path, workdir: Path, scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    defaults: dict[str, Any] = {}
+
+    def record(question: Any, default: Any, context: dict[str, Any]) -> Any:
+        defaults[question.name] = default
+        return default
+
+    monkeypatch.setattr(prompts, "ask_question", record)
+    scripted({"Generate the project": [True]})
+    result = CliRunner().invoke(cli.app, ["new", "hello-ml", "my-demo"])
+    assert result.exit_code == 0, result.output
+    assert defaults["project_name"] == "my-demo" and defaults["package_name"] == "my_demo"
+    assert re.search(
+        r"^  github_user +your-github-user   <- still a placeholder$", result.output, re.MULTILINE
+    )
+    lines = result.output.splitlines()
+    (fix,) = [line for line in lines if line.strip().startswith("scaffold update --data")]
+    assert "--data github_user=..." in fix and "# replace the placeholders" in fix

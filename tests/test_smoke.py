@@ -34,7 +34,8 @@ import jsonschema
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from scaffold.catalog import applies, load_catalog, load_questions, questions_from_file
+from scaffold.catalog import load_catalog
+from scaffold.questions import applies, load_questions, questions_from_file
 
 from .conftest import SHARED_QUESTIONS
 
@@ -42,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 LEFTOVER = re.compile(r"\{\{|\{%|%\}|\s\}\}")  # a lone "}}" closes nested dicts in code
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 SCHEMA = json.loads((REPO / "schemas/metrics.schema.json").read_text())
+DOCTOR_SCHEMA = json.loads((REPO / "schemas/doctor.schema.json").read_text())
 
 pytestmark = pytest.mark.smoke
 
@@ -183,6 +185,13 @@ def test_generated_project_passes_its_own_checks(
     assert metrics["headline"]["claim"] in readme
     assert "No results yet" not in readme
     assert not re.match(r"\s*\**Built", metrics["headline"]["claim"]), "a claim never says Built"
+    systems = {s["name"] for s in metrics["systems"]}
+    shipped = next((set(i.systems) for i in load_catalog(REPO) if i.name == case["template"]), systems)
+    assert systems <= shipped, f"catalog.yml must list every shipped system: {sorted(systems - shipped)}"
+    doctor = run([sys.executable, "-m", "scaffold", "doctor", "--json", str(project)], project)
+    report = json.loads(doctor.stdout)
+    jsonschema.validate(report, DOCTOR_SCHEMA)
+    assert report["score"] < 60, "a freshly generated repo is not ready to show"
     if not needs_a_service(project):
         check_container_recipe(project, package, case["python_version"], tmp_path)
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 import scaffold
+from scaffold.cli import app
 from scaffold.errors import DirtyRepoError, NotAGeneratedRepoError, TemplateSourceError
 
 from .conftest import commit_all, git
@@ -144,5 +146,123 @@ def test_repo_newer_than_scaffold_is_refused(project: Path) -> None:
     answers = project / ".copier-answers.yml"
     answers.write_text(answers.read_text().replace("_commit: 0.1.0", "_commit: 9.0.0"))
     commit_all(project, "from the future")
-    with pytest.raises(TemplateSourceError, match="newer than this scaffold's 0.1.0: upgrade scaffold"):
+    with pytest.raises(
+        TemplateSourceError,
+        match="newer than this scaffold's 0.1.0: upgrade scaffold .pipx upgrade scaffold-ml",
+    ):
         scaffold.update_project(directory=project)
+
+
+# --- Quiet updates: a release that changes other files never conflicts with the user's work. ---
+
+USER_EDITS = ("append_to_readme", "edit_a_function", "delete_a_generated_file", "add_own_files")
+
+
+def apply_user_edit(project: Path, edit: str) -> None:
+    if edit == "append_to_readme":
+        readme = project / "README.md"
+        readme.write_text(readme.read_text() + "\n## My results\n\nWhat I found, in my words.\n")
+    elif edit == "edit_a_function":
+        model = project / "src/hello_ml/model.py"
+        old = '    """Fraction of exact matches, in [0, 1]."""\n'
+        assert old in model.read_text()
+        model.write_text(model.read_text().replace(old, old + "    # my note: ties count as misses\n"))
+    elif edit == "delete_a_generated_file":
+        (project / "src/hello_ml/plot.py").unlink()
+    elif edit == "add_own_files":
+        (project / "NOTES.md").write_text("my own notes\n")
+        (project / "src/hello_ml/extra.py").write_text("EXTRA = 1\n")
+
+
+def assert_user_edit_kept(project: Path, edit: str) -> None:
+    if edit == "append_to_readme":
+        assert (project / "README.md").read_text().endswith("## My results\n\nWhat I found, in my words.\n")
+    elif edit == "edit_a_function":
+        assert "    # my note: ties count as misses\n" in (project / "src/hello_ml/model.py").read_text()
+    elif edit == "delete_a_generated_file":
+        assert not (project / "src/hello_ml/plot.py").exists()
+    elif edit == "add_own_files":
+        assert (project / "NOTES.md").read_text() == "my own notes\n"
+        assert (project / "src/hello_ml/extra.py").read_text() == "EXTRA = 1\n"
+
+
+@pytest.mark.parametrize("edits", [(edit,) for edit in USER_EDITS] + [USER_EDITS], ids=lambda e: "+".join(e))
+def test_a_release_that_changes_other_files_keeps_every_edit_without_conflicts(
+    fixture_source: Path, workdir: Path, release, edits: tuple[str, ...]
+) -> None:
+    project = scaffold.new_project(template="hello-ml").destination
+    for edit in edits:
+        apply_user_edit(project, edit)
+    commit_all(project, "my work")
+    release(
+        "0.2.0",
+        {
+            SHARED_GITIGNORE: "# new ignore rules\n.venv/",
+            "templates/hello-ml/project/CONTRIBUTING.md": "How to contribute\n",
+        },
+    )
+    result = CliRunner().invoke(app, ["update", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "conflict" not in result.output
+    for edit in edits:
+        assert_user_edit_kept(project, edit)
+    assert (project / "CONTRIBUTING.md").read_text() == "How to contribute\n"
+    assert (project / ".gitignore").read_text().startswith("# new ignore rules")
+    assert not list(project.rglob("*.rej"))
+    assert scaffold.check_project(directory=project).reason == "up-to-date"
+
+
+def test_a_release_that_changes_the_same_lines_marks_them_inline_and_exits_1(
+    fixture_source: Path, workdir: Path, release
+) -> None:
+    project = scaffold.new_project(template="hello-ml").destination
+    apply_user_edit(project, "edit_a_function")
+    commit_all(project, "my work")
+    model_template = fixture_source / "templates/hello-ml/project/src/{{package_name}}/model.py.jinja"
+    old = '    """Fraction of exact matches, in [0, 1]."""\n'
+    release(
+        "0.2.0", {str(model_template): model_template.read_text().replace(old, old + "    # template note\n")}
+    )
+    result = CliRunner().invoke(app, ["update", str(project)])
+    assert result.exit_code == 1
+    assert "conflict src/hello_ml/model.py" in result.stdout
+    assert "resolve the marked lines" in result.stderr
+    merged = (project / "src/hello_ml/model.py").read_text()
+    assert "<<<<<<< " in merged and ">>>>>>> " in merged
+    assert "# my note: ties count as misses" in merged and "# template note" in merged
+    assert scaffold.check_project(directory=project).reason == "conflicts"
+
+
+def test_conflict_advice_follows_rej_and_pretend(project: Path, release, fixture_source: Path) -> None:
+    model_template = fixture_source / "templates/hello-ml/project/src/{{package_name}}/model.py.jinja"
+    release("0.2.0", {str(model_template): model_template.read_text() + "\n\nMY_CONSTANT = 7\n"})
+    pretend = CliRunner().invoke(app, ["update", str(project), "--pretend"])
+    assert pretend.exit_code == 1
+    assert "would conflict; nothing was changed" in pretend.stderr and "marked lines" not in pretend.stderr
+    assert git("status", "--porcelain", cwd=project) == ""
+    rej = CliRunner().invoke(app, ["update", str(project), "--conflict", "rej"])
+    assert rej.exit_code == 1
+    assert ".rej" in rej.stderr and "marked lines" not in rej.stderr
+
+
+def test_pretend_works_on_a_dirty_tree(project: Path, release) -> None:
+    release("0.2.0", {SHARED_GITIGNORE: "# new ignore rules\n.venv/"})
+    (project / "scratch.txt").write_text("unsaved work")
+    result = scaffold.update_project(directory=project, pretend=True)
+    assert ".gitignore" in result.changed
+    assert (project / "scratch.txt").read_text() == "unsaved work"
+    assert not (project / ".gitignore").read_text().startswith("# new ignore rules")
+
+
+def test_dirty_tree_error_names_up_to_five_files(project: Path, release) -> None:
+    release("0.2.0", {SHARED_GITIGNORE: "x"})
+    for i in range(7):
+        (project / f"scratch{i}.txt").write_text("unsaved")
+    result = CliRunner().invoke(app, ["update", str(project)])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert (
+        "7 uncommitted change(s) (scratch0.txt, scratch1.txt, scratch2.txt, scratch3.txt, scratch4.txt"
+        in line
+    )
+    assert "and 2 more" in line and "scratch5.txt" not in line

@@ -7,23 +7,25 @@ front end over it.
 from ._version import __version__
 from .api import (
     CheckResult,
+    DoctorReport,
     NewProjectResult,
     UpdateResult,
     check_project,
-    installed_version,
+    doctor_project,
     list_paths,
     list_templates,
     new_project,
     resolve_answers,
-    template_questions,
     update_project,
 )
-from .catalog import CareerPath, Question, TemplateInfo
+from .catalog import CareerPath, TemplateInfo
 from .errors import ScaffoldError
+from .questions import Question
 
 __all__ = [
     "CareerPath",
     "CheckResult",
+    "DoctorReport",
     "NewProjectResult",
     "Question",
     "ScaffoldError",
@@ -31,11 +33,10 @@ __all__ = [
     "UpdateResult",
     "__version__",
     "check_project",
-    "installed_version",
+    "doctor_project",
     "list_paths",
     "list_templates",
     "new_project",
     "resolve_answers",
-    "template_questions",
     "update_project",
 ]

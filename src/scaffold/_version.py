@@ -4,4 +4,4 @@ Bump it in the first commit of every change to a template: a release is the last
 carries its version, and the template bundle tags each version there (see `_bundle.py`).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .catalog import Question, applies, default_for, validation_error
-from .errors import InvalidAnswerError
+from . import _git
+from .errors import InvalidAnswerError, UsageError
+from .questions import Question, applies, default_for, validation_error
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
@@ -24,7 +24,7 @@ def parse_data_pairs(pairs: Iterable[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise InvalidAnswerError(f"--data {pair!r} is not KEY=VALUE")
+            raise UsageError(f"--data {pair!r} is not KEY=VALUE")
         data[key] = value
     return data
 
@@ -34,16 +34,16 @@ def read_data_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise InvalidAnswerError(f"cannot read --data-file {path}: {error.strerror}") from None
+        raise UsageError(f"cannot read --data-file {path}: {error.strerror}") from None
     try:
         data = yaml.safe_load(text) if path.suffix != ".json" else json.loads(text)
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         first_line = str(error).splitlines()[0]
-        raise InvalidAnswerError(f"--data-file {path} is not valid YAML/JSON: {first_line}") from None
+        raise UsageError(f"--data-file {path} is not valid YAML/JSON: {first_line}") from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise InvalidAnswerError(f"--data-file {path} must hold a mapping of answer names to values")
+        raise UsageError(f"--data-file {path} must hold a mapping of answer names to values")
     return data
 
 
@@ -73,9 +73,9 @@ def git_identity() -> dict[str, str]:
     """The user's git name and e-mail, used as the author defaults when configured."""
     identity: dict[str, str] = {}
     for key, answer in (("user.name", "author_name"), ("user.email", "author_email")):
-        done = subprocess.run(["git", "config", "--get", key], capture_output=True, text=True, check=False)
-        if done.returncode == 0 and done.stdout.strip():
-            identity[answer] = done.stdout.strip()
+        value = _git.config(key, cwd=Path.home() if Path.home().is_dir() else Path("/"))
+        if value:
+            identity[answer] = value
     return identity
 
 
@@ -87,12 +87,15 @@ def resolve(
     given: Mapping[str, Any],
     *,
     suggested: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, tuple[Any, str]] | None = None,
     ask: Ask | None = None,
 ) -> dict[str, Any]:
     """Answer every question that applies, in copier's order.
 
     An answer comes from `given`, else from `ask(question, default, answers_so_far)` when
     prompting, else from the default (`suggested` first when it passes the validator).
+    `defaults` replaces a question's own default with `(value, origin)`; unlike a suggestion it
+    is validated, and a refusal names its origin (e.g. `project_name` from DEST).
     Raises `InvalidAnswerError` for an answer no question takes, an answer its validator
     refuses, or a question that applies but has neither an answer nor a default.
     """
@@ -109,6 +112,9 @@ def resolve(
         hint = (suggested or {}).get(question.name)
         if hint is not None and validation_error(question, hint, context) is None:
             default = hint
+        origin = ""
+        if question.name in (defaults or {}):
+            default, origin = (defaults or {})[question.name]
         if question.name in given:
             value = coerce(question, given[question.name])
         elif ask is not None:
@@ -122,8 +128,13 @@ def resolve(
             value = default
         problem = validation_error(question, value, context)
         if problem:
-            origin = "--data " if question.name in given else ""
-            raise InvalidAnswerError(f"{origin}{question.name}={value!r}: {problem}")
+            if question.name in given:
+                raise InvalidAnswerError(f"--data {question.name}={value!r}: {problem}")
+            if origin and value == default:
+                raise InvalidAnswerError(
+                    f"{question.name}={value!r} ({origin}): {problem}; pass --data {question.name}=NAME"
+                )
+            raise InvalidAnswerError(f"{question.name}={value!r}: {problem}")
         context[question.name] = value
     unknown = sorted(set(given) - asked)
     if unknown:

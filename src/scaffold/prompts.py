@@ -6,12 +6,13 @@ CLI turns into exit code 130 before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .answers import coerce
-from .catalog import CareerPath, Question, TemplateInfo, validation_error
+from .catalog import CareerPath, TemplateInfo
 from .errors import InvalidAnswerError
+from .questions import Question, validation_error
 
 
 def _questionary() -> Any:
@@ -59,7 +60,16 @@ def ask_question(question: Question, default: Any, context: dict[str, Any]) -> A
     return coerce(question, text.unsafe_ask())
 
 
-def confirm(answers: dict[str, Any]) -> bool:
+def confirm() -> bool:
     """Ask the user to confirm the summary the CLI has just shown."""
-    del answers  # shown by the CLI; the prompt only asks
     return bool(_questionary().confirm("Generate the project with these answers?", default=True).unsafe_ask())
+
+
+def ask_destination(default: str, validate: Callable[[str], bool | str]) -> str:
+    """Ask where to create the project; `validate` returns True or the reason it cannot be used."""
+    q = _questionary()
+    return str(
+        q.path(
+            "Where should the project go?", default=default, only_directories=True, validate=validate
+        ).unsafe_ask()
+    )

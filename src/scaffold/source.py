@@ -2,10 +2,13 @@
 
 Every generated repo records `_src_path: ~/.scaffold/templates.bundle`, with a literal `~`:
 copier stores the path as written and expands it when it reads it, so the record stays valid on
-another machine or under another HOME. Before each use, scaffold writes the bundle it ships
-there unless the bundle already present holds the same version at the same commit and possibly
-newer ones (a newer install wrote it). Each bundle holds every earlier version, so a repo made by
-any older scaffold can be updated by any newer one, and plain `copier update` works too.
+another machine or under another HOME. Before each use, scaffold makes sure the bundle there
+holds this install's version at the right commit; each bundle holds every earlier version, so a
+repo made by any older scaffold can be updated by any newer one, and plain `copier update` works.
+
+Any number of scaffold processes, of any versions, may share one HOME: the check and the write
+happen under a file lock, a writer replaces the bundle atomically (see `_bundle`), and a bundle
+is only ever replaced by one that carries all of its tags.
 
 Two kinds of install:
 - a development checkout (or the checkout named by `SCAFFOLD_SOURCE`): the bundle is built from
@@ -15,14 +18,14 @@ Two kinds of install:
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import _bundle
+from . import _bundle, _git
 from ._version import __version__
 from .errors import TemplateSourceError
 
@@ -74,11 +77,10 @@ def locate() -> TemplateSource:
 
 def _checkout_version(checkout: Path) -> str:
     """The version committed at the checkout's HEAD (the tag the bundle gives HEAD)."""
-    try:
-        text = _bundle.git("show", f"HEAD:{_bundle.VERSION_FILE}", cwd=checkout)
-    except _bundle.BundleError as error:
-        raise TemplateSourceError(f"cannot read the template version of {checkout}: {error}") from None
-    version = _bundle.parse_version(text)
+    done = _git.run("show", f"HEAD:{_bundle.VERSION_FILE}", cwd=checkout, check=False)
+    if done.returncode != 0:
+        raise TemplateSourceError(f"cannot read the template version of {checkout}: {done.stderr.strip()}")
+    version = _bundle.parse_version(done.stdout)
     if version is None:
         raise TemplateSourceError(f"no __version__ in {_bundle.VERSION_FILE} at HEAD of {checkout}")
     return version
@@ -99,43 +101,62 @@ def version_key(version: str) -> Version | None:
         return None
 
 
-def _keep_existing(existing: dict[str, str], ours: str, commit: str) -> bool:
-    """Whether the bundle already present serves our version exactly and is not older."""
-    if existing.get(ours) != commit:
-        return False
-    our_key = version_key(ours)
-    newest = max((k for k in map(version_key, existing) if k is not None), default=None)
-    return our_key is not None and newest is not None and newest >= our_key
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `<target>.lock` (a no-op where `fcntl` does not exist)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: atomic replace alone
+        yield
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _serves(existing: dict[str, str], wanted: dict[str, str]) -> bool:
+    """Whether the bundle with tags `existing` already holds every tag in `wanted`, unchanged."""
+    return all(existing.get(version) == commit for version, commit in wanted.items())
 
 
 def ensure_bundle(source: TemplateSource) -> Path:
-    """Make sure the bundle at `~/.scaffold/templates.bundle` serves `source.version`."""
+    """Make sure the bundle at `~/.scaffold/templates.bundle` serves `source.version`.
+
+    Compare-before-write under a lock: the bundle is left alone when it already holds this
+    install's version at the same commit; otherwise it is rewritten with this install's tags plus
+    every tag of the present bundle that this install does not know (a newer scaffold's).
+    """
     target = bundle_path()
-    existing = _bundle.bundle_tags(target) if target.exists() else {}
     try:
         if source.checkout is not None:
-            head = _bundle.git("rev-parse", "HEAD", cwd=source.checkout).strip()
-            if not _keep_existing(existing, source.version, head):
-                _bundle.build_bundle(source.checkout, target)
-        else:
-            if not PACKAGED_BUNDLE.is_file():
-                raise TemplateSourceError(
-                    f"this scaffold install has no template bundle ({PACKAGED_BUNDLE}): reinstall it"
-                )
-            shipped = _bundle.bundle_tags(PACKAGED_BUNDLE)
-            if source.version not in shipped:
-                raise TemplateSourceError(
-                    f"the shipped template bundle lacks version {source.version}: reinstall scaffold"
-                )
-            if not _keep_existing(existing, source.version, shipped[source.version]):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                partial = target.with_name(target.name + ".partial")
-                shutil.copyfile(PACKAGED_BUNDLE, partial)
-                partial.replace(target)
-    except _bundle.BundleError as error:
-        raise TemplateSourceError(f"cannot prepare the template bundle: {error}") from None
+            head = _git.output("rev-parse", "HEAD", cwd=source.checkout).strip()
+            wanted = {source.version: head}
+            if _serves(_bundle.bundle_tags(target), wanted):  # the common case: no lock needed
+                return target
+            with _locked(target):
+                if not _serves(_bundle.bundle_tags(target), wanted):
+                    _bundle.build_bundle(source.checkout, target, keep_from=target)
+            return target
+        if not PACKAGED_BUNDLE.is_file():
+            raise TemplateSourceError(
+                f"this scaffold install has no template bundle ({PACKAGED_BUNDLE}): reinstall it"
+            )
+        shipped = _bundle.bundle_tags(PACKAGED_BUNDLE)
+        if source.version not in shipped:
+            raise TemplateSourceError(
+                f"the shipped template bundle lacks version {source.version}: reinstall scaffold"
+            )
+        if _serves(_bundle.bundle_tags(target), shipped):
+            return target
+        with _locked(target):
+            if not _serves(_bundle.bundle_tags(target), shipped):
+                _bundle.install_bundle(PACKAGED_BUNDLE, target, keep_from=target)
     except OSError as error:
-        raise TemplateSourceError(f"cannot write the template bundle {target}: {error}") from None
+        raise TemplateSourceError(f"cannot write the template bundle {target}: {error.strerror}") from None
     return target
 
 
@@ -143,11 +164,5 @@ def uncommitted_template_changes(source: TemplateSource) -> list[str]:
     """Template files changed but not committed in a development checkout (not in the bundle)."""
     if source.checkout is None:
         return []
-    done = subprocess.run(
-        ["git", "status", "--porcelain", "--", "copier.yml", "templates"],
-        cwd=source.checkout,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return [line[3:] for line in done.stdout.splitlines()]
+    status = _git.output("status", "--porcelain", "--", "copier.yml", "templates", cwd=source.checkout)
+    return [line[3:] for line in status.splitlines()]

@@ -1,7 +1,7 @@
 """The registry's errors: one base class, each subclass a kind of failure a caller can handle.
 
 Every message is one line a user can act on; the CLI prints it and exits 1, the REST API maps
-each class to an HTTP status (see `api.py`).
+each class to an HTTP status (see `server.py`).
 """
 
 from __future__ import annotations

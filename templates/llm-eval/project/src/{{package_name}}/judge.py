@@ -1,0 +1,220 @@
+"""LLM-as-judge: rubric grading, pairwise preference with position swapping, judge agreement.
+
+- `RubricJudge` asks a provider to grade one output against a rubric on a 1-5 scale and to reply
+  with a JSON object `{"score": n, "reason": "..."}`; the score is mapped to [0, 1].
+- `PairwiseJudge` asks which of two outputs is better twice, with the outputs in both orders.
+  Judges prefer a position (Zheng et al. 2023, "Judging LLM-as-a-Judge"); a verdict counts only
+  when it survives the swap, otherwise it is a tie, and the swap-consistency rate is reported.
+- `cohen_kappa` measures agreement between the judge and human labels beyond chance:
+  kappa = (p_o - p_e) / (1 - p_e) (Cohen 1960), as sklearn.metrics.cohen_kappa_score.
+
+A reply that does not parse raises `JudgeParseError`, which the caller records for that example.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from string import Template
+
+from .providers import Provider, ProviderError
+from .suite import Example
+
+__all__ = [
+    "JudgeParseError",
+    "PairwiseJudge",
+    "PairwiseSummary",
+    "PairwiseVerdict",
+    "RubricJudge",
+    "cohen_kappa",
+    "pairwise_over",
+    "swap_consistency",
+]
+
+
+class JudgeParseError(ProviderError):
+    """A judge reply that does not hold the verdict asked for."""
+
+
+RUBRIC_PROMPT = Template(
+    """You grade an answer against a rubric.
+
+Rubric: $rubric
+
+Input: $input
+Reference: $reference
+Answer: $output
+
+Reply with only a JSON object: {"score": <integer 1-5>, "reason": "<one sentence>"}"""
+)
+
+PAIRWISE_PROMPT = Template(
+    """Which answer is better for the input? Criteria: $rubric
+
+Input: $input
+Answer A: $first
+Answer B: $second
+
+Reply with only a JSON object: {"winner": "A" | "B" | "tie", "reason": "<one sentence>"}"""
+)
+
+
+def _json_object(reply: str) -> dict[str, object]:
+    match = re.search(r"\{.*\}", reply, re.DOTALL)
+    if match is None:
+        raise JudgeParseError(f"judge reply holds no JSON object: {reply[:120]!r}")
+    try:
+        value = json.loads(match.group())
+    except json.JSONDecodeError:
+        raise JudgeParseError(f"judge reply is not valid JSON: {reply[:120]!r}") from None
+    if not isinstance(value, dict):
+        raise JudgeParseError("judge reply is not a JSON object")
+    return value
+
+
+@dataclass
+class RubricJudge:
+    """Grades one output on 1-5 against a rubric; `score` returns (score - 1) / 4 in [0, 1]."""
+
+    provider: Provider
+    rubric: str
+
+    def grade(self, example: Example, output: str) -> int:
+        prompt = RUBRIC_PROMPT.substitute(
+            rubric=self.rubric,
+            input=json.dumps(example.input, ensure_ascii=False),
+            reference=json.dumps(example.reference, ensure_ascii=False),
+            output=output,
+        )
+        value = _json_object(self.provider.complete(prompt, example)).get("score")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise JudgeParseError(f"judge score must be an integer 1-5, got {value!r}")
+        return value
+
+    def score(self, example: Example, output: str) -> float:
+        return (self.grade(example, output) - 1) / 4
+
+
+@dataclass(frozen=True)
+class PairwiseVerdict:
+    """The swap-controlled verdict ("baseline", "candidate" or "tie") and both raw answers."""
+
+    winner: str
+    first_order: str
+    swapped_order: str
+
+    @property
+    def consistent(self) -> bool:
+        return self.winner != "tie" or self.first_order == self.swapped_order == "tie"
+
+
+@dataclass
+class PairwiseJudge:
+    """Compares two outputs in both orders; a preference must survive the swap."""
+
+    provider: Provider
+    rubric: str
+
+    def _ask(self, example: Example, first: str, second: str) -> str:
+        prompt = PAIRWISE_PROMPT.substitute(
+            rubric=self.rubric,
+            input=json.dumps(example.input, ensure_ascii=False),
+            first=first,
+            second=second,
+        )
+        winner = str(_json_object(self.provider.complete(prompt, example)).get("winner", ""))
+        if winner not in {"A", "B", "tie"}:
+            raise JudgeParseError(f"judge winner must be A, B or tie, got {winner!r}")
+        return winner
+
+    def compare(self, example: Example, baseline: str, candidate: str) -> PairwiseVerdict:
+        forward = self._ask(example, baseline, candidate)  # A = baseline
+        backward = self._ask(example, candidate, baseline)  # A = candidate
+        as_names = {
+            "forward": {"A": "baseline", "B": "candidate", "tie": "tie"}[forward],
+            "backward": {"A": "candidate", "B": "baseline", "tie": "tie"}[backward],
+        }
+        agreed = as_names["forward"] == as_names["backward"]
+        return PairwiseVerdict(as_names["forward"] if agreed else "tie", forward, backward)
+
+
+def swap_consistency(verdicts: Sequence[PairwiseVerdict]) -> float:
+    """The share of comparisons whose two orders named the same winner (or both a tie)."""
+    if not verdicts:
+        raise ValueError("no verdicts")
+    same = sum(
+        {"A": "baseline", "B": "candidate", "tie": "tie"}[v.first_order]
+        == {"A": "candidate", "B": "baseline", "tie": "tie"}[v.swapped_order]
+        for v in verdicts
+    )
+    return same / len(verdicts)
+
+
+@dataclass(frozen=True)
+class PairwiseSummary:
+    """Swap-controlled preferences over a suite, with a sign test on wins against losses."""
+
+    candidate_wins: int
+    baseline_wins: int
+    ties: int
+    errors: dict[str, str]
+    swap_consistency: float
+    p_value: float
+
+    def summary(self) -> str:
+        return (
+            f"candidate preferred on {self.candidate_wins}, baseline on {self.baseline_wins}, "
+            f"tie or position-inconsistent on {self.ties}, judge errors on {len(self.errors)}; "
+            f"swap consistency {self.swap_consistency:.3f}; sign test p = {self.p_value:.4g}"
+        )
+
+
+def pairwise_over(
+    judge: PairwiseJudge,
+    examples: Sequence[Example],
+    baseline: Mapping[str, str],
+    candidate: Mapping[str, str],
+) -> PairwiseSummary:
+    """Judge every example both runs answered; a failed judge call is kept as that example's error.
+
+    The p-value is the two-sided sign test of candidate wins against baseline wins (ties
+    dropped): the exact binomial test at 1/2, as McNemar's exact test.
+    """
+    from .compare import mcnemar_exact_p
+
+    verdicts: list[PairwiseVerdict] = []
+    errors: dict[str, str] = {}
+    for example in examples:
+        if example.id not in baseline or example.id not in candidate:
+            continue
+        try:
+            verdicts.append(judge.compare(example, baseline[example.id], candidate[example.id]))
+        except ProviderError as error:
+            errors[example.id] = str(error)
+    if not verdicts:
+        raise ValueError("the judge gave no verdict: " + "; ".join(list(errors.values())[:3]))
+    wins = Counter(v.winner for v in verdicts)
+    return PairwiseSummary(
+        wins["candidate"],
+        wins["baseline"],
+        wins["tie"],
+        errors,
+        swap_consistency(verdicts),
+        mcnemar_exact_p(wins["baseline"], wins["candidate"]),
+    )
+
+
+def cohen_kappa(first: Sequence[Hashable], second: Sequence[Hashable]) -> float:
+    """Cohen's kappa between two raters' labels of the same items, in [-1, 1]."""
+    if len(first) != len(second) or not first:
+        raise ValueError("kappa needs two equally long, non-empty label lists")
+    n = len(first)
+    observed = sum(a == b for a, b in zip(first, second, strict=True)) / n
+    count_a, count_b = Counter(first), Counter(second)
+    expected = sum(count_a[label] * count_b[label] for label in count_a) / n**2
+    if expected == 1:
+        return 1.0  # one shared label throughout: full agreement (sklearn gives nan here)
+    return (observed - expected) / (1 - expected)
