@@ -73,7 +73,12 @@ def summary(c: Counts, valid: Sequence[bool]) -> dict[str, float]:
 
 
 def bootstrap_ci(
-    statistic: Callable[[np.ndarray], float], n: int, *, resamples: int = 1000, seed: int = 0, level: float = 0.95
+    statistic: Callable[[np.ndarray], float],
+    n: int,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of `statistic(index)` over `n` resampled messages."""
     rng = np.random.default_rng(seed)

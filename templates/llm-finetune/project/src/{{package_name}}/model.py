@@ -22,8 +22,6 @@ from transformers import (
     AutoTokenizer,
     LlamaConfig,
     LlamaForCausalLM,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
     PreTrainedTokenizerFast,
 )
 
@@ -42,8 +40,10 @@ class LoadedModel:
     """A causal LM, its tokenizer, and the facts a result must record about it."""
 
     name: str
-    model: PreTrainedModel
-    tokenizer: PreTrainedTokenizerBase
+    # Any: transformers' own annotations differ between releases; these are a PreTrainedModel
+    # (causal LM) and a PreTrainedTokenizerBase.
+    model: Any
+    tokenizer: Any
     device: torch.device
     fingerprint: str  # hash of the model id and, for the tiny model, its config and seed
 
@@ -54,7 +54,10 @@ class LoadedModel:
     def describe(self) -> str:
         """How a claim must name the model."""
         if self.is_tiny:
-            return "a randomly initialised tiny Llama-architecture model (a pipeline check, not an LLM result)"
+            return (
+                "a randomly initialised tiny Llama-architecture model"
+                " (a pipeline check, not an LLM result)"
+            )
         return self.name
 
 
@@ -106,8 +109,13 @@ TINY_CONFIG: dict[str, Any] = {
 }
 
 
+def _to(model: Any, device: torch.device) -> Any:
+    """`model` on `device` (untyped: transformers wraps `.to` differently across releases)."""
+    return model.to(device)
+
+
 def build_tiny(seed: int = 0) -> LoadedModel:
-    """The offline model: random weights (seeded) and a tokenizer trained on the shipped train split."""
+    """The offline model: random weights (seeded), a tokenizer trained on the train split."""
     tokenizer = train_tiny_tokenizer(tokenizer_corpus(load_split("train")))
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -125,7 +133,7 @@ def build_tiny(seed: int = 0) -> LoadedModel:
     digest = hashlib.sha256(
         json.dumps([TINY, TINY_CONFIG, seed, len(tokenizer)]).encode()
     ).hexdigest()[:12]
-    return LoadedModel(TINY, model.to(device), tokenizer, device, digest)  # type: ignore[arg-type]
+    return LoadedModel(TINY, _to(model, device), tokenizer, device, digest)
 
 
 def load_model(name: str, seed: int = 0) -> LoadedModel:
@@ -145,7 +153,7 @@ def load_model(name: str, seed: int = 0) -> LoadedModel:
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.eval()
     digest = hashlib.sha256(name.encode()).hexdigest()[:12]
-    return LoadedModel(name, model.to(device), tokenizer, device, digest)
+    return LoadedModel(name, _to(model, device), tokenizer, device, digest)
 
 
 def set_threads(name: str) -> int:

@@ -65,7 +65,12 @@ def build_systems(
             else:
                 progress(f"training a LoRA adapter on {len(train)} messages")
                 model, built.training = train_lora(
-                    lm, train, validation, train_config or TrainConfig(seed=seed), out=checkpoint_dir, progress=progress
+                    lm,
+                    train,
+                    validation,
+                    train_config or TrainConfig(seed=seed),
+                    out=checkpoint_dir,
+                    progress=progress,
                 )
                 merged = merge(model, lm)
             built.systems[name] = LocalSystem("lora", merged, max_new_tokens=max_new_tokens)

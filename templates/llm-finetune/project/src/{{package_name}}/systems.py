@@ -99,7 +99,7 @@ def generate(
         encoded = tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False)
         encoded = {key: value.to(lm.device) for key, value in encoded.items()}
         began = time.perf_counter()
-        output = lm.model.generate(  # type: ignore[operator]
+        output = lm.model.generate(
             **encoded,
             max_new_tokens=max_new_tokens,
             do_sample=False,
@@ -116,7 +116,7 @@ def generate(
             ids = [i for i in ids if i != tokenizer.pad_token_id]
             results.append(
                 Generation(
-                    tokenizer.decode(ids, skip_special_tokens=True),
+                    str(tokenizer.decode(ids, skip_special_tokens=True)),
                     int(prompt_length),
                     len(ids),
                     elapsed / len(batch),
@@ -144,7 +144,9 @@ class LocalSystem:
         self.batch_size = batch_size
 
     def _run(self, texts: Sequence[str], retry: bool) -> list[Generation]:
-        prompts = [render(self.lm.tokenizer, messages_for(t, self.shots, retry=retry)) for t in texts]
+        prompts = [
+            render(self.lm.tokenizer, messages_for(t, self.shots, retry=retry)) for t in texts
+        ]
         return generate(
             self.lm, prompts, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size
         )
@@ -178,7 +180,9 @@ class LocalSystem:
                 output_tokens += again.output_tokens
                 seconds += again.seconds
                 output = again.text
-            predictions.append(Prediction(output, label, stage, prompt_tokens, output_tokens, seconds))
+            predictions.append(
+                Prediction(output, label, stage, prompt_tokens, output_tokens, seconds)
+            )
         return predictions
 
 
@@ -231,13 +235,20 @@ class ApiSystem:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 doc = json.loads(response.read())
         except urllib.error.HTTPError as error:
-            raise ApiError(f"{self.settings.base_url} answered {error.code}: {error.reason}") from None
+            raise ApiError(
+                f"{self.settings.base_url} answered {error.code}: {error.reason}"
+            ) from None
         except (urllib.error.URLError, TimeoutError) as error:
             raise ApiError(f"cannot reach {self.settings.base_url}: {error}") from None
         elapsed = time.perf_counter() - began
         usage = doc.get("usage") or {}
         text = str(doc["choices"][0]["message"]["content"])
-        return text, int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)), elapsed
+        return (
+            text,
+            int(usage.get("prompt_tokens", 0)),
+            int(usage.get("completion_tokens", 0)),
+            elapsed,
+        )
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         predictions = []
