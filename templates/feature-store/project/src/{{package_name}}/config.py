@@ -29,6 +29,10 @@ class EvalConfig:
     # each read both ways; enough sets for an exact sign test to reach p < 0.001.
     compare_sets: int = 30
     compare_keys: int = 100
+    # Streaming ingestion: events published at a steady rate while the consumer runs (the
+    # freshness figures), then the same number published at once (throughput under a backlog).
+    stream_events: int = 5_000
+    stream_rate: float = 1_000.0
 
     @classmethod
     def quick_run(cls, *, out: Path = Path("results"), seed: int = 0) -> EvalConfig:
@@ -44,4 +48,5 @@ class EvalConfig:
             lookups_batch100=50,
             compare_sets=12,
             compare_keys=20,
+            stream_events=500,
         )

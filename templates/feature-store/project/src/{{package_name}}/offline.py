@@ -69,11 +69,40 @@ class OfflineStore:
     def push_log_dir(self, view: str) -> Path:
         return self.repo / "data" / "push_log" / view
 
+    def push_files(self, view: str) -> list[Path]:
+        """The view's pushed Parquet files in push (tie-break) order."""
+        return sorted(self.push_log_dir(view).glob("*.parquet"))
+
+    def push_file_count(self, view: str) -> int:
+        return len(self.push_files(view))
+
+    def compact(self, view: str) -> int:
+        """Merge the view's pushed files into one, keeping row order; return files merged.
+
+        The merged file is named after the last file it holds, so it sorts where that file did
+        and pushes made meanwhile still sort after it. It is written and renamed into place
+        before the originals are deleted: a crash in between leaves each row twice, which
+        changes no answer (duplicates tie on every sort key and carry the same values), and the
+        next compaction merges them away. Pushes into the same folder during a compaction are
+        safe; two compactions of one view at once are not (run one compactor per view).
+        """
+        files = self.push_files(view)
+        if len(files) < 2:
+            return 0
+        tables = [pq.read_table(f) for f in files]
+        merged = pa.concat_tables(tables, promote_options="default")
+        last = files[-1].name.split("-")[0]
+        path = files[0].parent / f"{last}-{uuid.uuid4().hex[:8]}-compacted.parquet"
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(merged, tmp)
+        os.replace(tmp, path)
+        for f in files:
+            f.unlink(missing_ok=True)
+        return len(files)
+
     def files(self, view: FeatureView, source: FileSource) -> list[Path]:
         """The view's Parquet files in tie-break order: the source, then the push log."""
-        return source_files(source, self.repo) + sorted(
-            self.push_log_dir(view.name).glob("*.parquet")
-        )
+        return source_files(source, self.repo) + self.push_files(view.name)
 
     def view_sql(self, defs: Definitions, view: FeatureView) -> str:
         """SQL for every raw row of `view`.
