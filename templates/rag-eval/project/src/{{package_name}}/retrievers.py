@@ -47,7 +47,9 @@ __all__ = [
     "SearchHit",
     "SentenceTransformerRetriever",
     "build_index",
+    "first_per_document",
     "make_retriever",
+    "preload",
     "rrf_fuse",
     "st_available",
     "top_k",
@@ -379,6 +381,33 @@ def make_retriever(name: str, config: RetrievalConfig) -> Retriever:
     return _FACTORIES[name](config)
 
 
+# The parts each fused retriever is made of: built once and shared when both run.
+HYBRID_PARTS: dict[str, tuple[str, ...]] = {"hybrid": ("bm25", "lsa"), "hybrid-st": ("bm25", "st")}
+# Libraries each retriever imports on first use, so timings can leave their import out.
+_IMPORTS: dict[str, tuple[str, ...]] = {
+    "bm25": ("bm25s",),
+    "lsa": ("sklearn.decomposition", "sklearn.feature_extraction.text"),
+    "st": ("sentence_transformers",),
+}
+
+
+def preload(name: str) -> None:
+    """Import the libraries (and load the model) that retriever `name` needs.
+
+    Called before an index is timed, so an index time measures indexing, not a one-off
+    library import (bm25s and scikit-learn take about a second to import on a small machine).
+    """
+    import importlib
+
+    for part in HYBRID_PARTS.get(name, (name,)):
+        if part == "st":
+            if st_available():
+                _load_st_model()
+            continue
+        for module in _IMPORTS.get(part, ()):
+            importlib.import_module(module)
+
+
 _FACTORIES: dict[str, Callable[[RetrievalConfig], Retriever]] = {
     "bm25": BM25Retriever,
     "lsa": LsaRetriever,
@@ -431,6 +460,21 @@ class Index:
     def search(self, query: str, k: int) -> list[SearchHit]:
         return self.search_many([query], k)[0]
 
+    def search_documents(self, query: str, k: int) -> list[SearchHit]:
+        """The best chunk of each of the `k` best documents, re-ranked from 1.
+
+        Overlapping chunks of one document would otherwise fill several of the `k` slots
+        with the same text; the chunk depth doubles until `k` documents are found.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        depth = min(len(self.chunks), 4 * k)
+        while True:
+            hits = first_per_document(self.search(query, depth), k)
+            if len(hits) == k or depth >= len(self.chunks):
+                return hits
+            depth = min(len(self.chunks), 2 * depth)
+
     def save(self, path: Path) -> Path:
         """Write `meta.json`, `chunks.jsonl` and the retriever's files under `path`."""
         path.mkdir(parents=True, exist_ok=True)
@@ -475,10 +519,48 @@ class Index:
         return cls(retriever=retriever, chunks=chunks, config=config)
 
 
-def build_index(chunks: Sequence[Chunk], retriever: str, config: RetrievalConfig) -> Index:
-    """Index `chunks` with the named retriever."""
+def first_per_document(hits: Sequence[SearchHit], k: int) -> list[SearchHit]:
+    """The first (best) hit of each document, at most `k`, ranks renumbered from 1."""
+    out: list[SearchHit] = []
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.chunk.doc_id in seen:
+            continue
+        seen.add(hit.chunk.doc_id)
+        out.append(SearchHit(len(out) + 1, hit.score, hit.chunk))
+        if len(out) == k:
+            break
+    return out
+
+
+def build_index(
+    chunks: Sequence[Chunk],
+    retriever: str,
+    config: RetrievalConfig,
+    built: dict[str, Retriever] | None = None,
+) -> Index:
+    """Index `chunks` with the named retriever.
+
+    `built` holds retrievers already indexed over the same chunks: a fused retriever takes
+    its parts from it instead of indexing them again (hybrid-st reuses the st embeddings),
+    and every retriever built here is added to it.
+    """
     if not chunks:
         raise RetrieverError("no chunks to index")
-    model = make_retriever(retriever, config)
-    model.index([chunk.indexed_text() for chunk in chunks])
+    texts = [chunk.indexed_text() for chunk in chunks]
+    cache: dict[str, Retriever] = {} if built is None else built
+    if retriever in cache:
+        return Index(retriever=cache[retriever], chunks=list(chunks), config=config)
+    if retriever in HYBRID_PARTS:
+        parts = []
+        for part in HYBRID_PARTS[retriever]:
+            if part not in cache:
+                cache[part] = make_retriever(part, config)
+                cache[part].index(texts)
+            parts.append(cache[part])
+        model: Retriever = HybridRetriever(config, parts, retriever)
+    else:
+        model = make_retriever(retriever, config)
+        model.index(texts)
+    cache[retriever] = model
     return Index(retriever=model, chunks=list(chunks), config=config)
