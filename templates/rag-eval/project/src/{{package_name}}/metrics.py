@@ -40,7 +40,6 @@ __all__ = [
     "METRICS",
     "PairedTest",
     "bootstrap_ci",
-    "citation_precision_recall",
     "evaluate_run",
     "holm",
     "holm_correct",
@@ -264,21 +263,3 @@ def token_f1(prediction: str, reference: str) -> float:
         return 0.0
     precision, recall = shared / len(pred), shared / len(ref)
     return 2 * precision * recall / (precision + recall)
-
-
-def citation_precision_recall(
-    cited_docs: Sequence[str], judged: Mapping[str, int]
-) -> tuple[float, float]:
-    """Document-level citation quality against the qrels of one query, each in [0, 1].
-
-    precision = cited documents judged relevant / cited documents (0 with no citation);
-    recall = relevant documents cited / relevant documents. Repeated citations of one
-    document count once.
-    """
-    cited = set(cited_docs)
-    relevant = {doc for doc, grade in judged.items() if grade > 0}
-    if not relevant:
-        raise ValueError("citation recall needs at least one relevant document")
-    hits = len(cited & relevant)
-    precision = hits / len(cited) if cited else 0.0
-    return precision, hits / len(relevant)
