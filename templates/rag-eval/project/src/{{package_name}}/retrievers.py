@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 RETRIEVERS = ("bm25", "lsa", "hybrid", "st", "hybrid-st")
-INDEX_FORMAT = 2  # 2: the TF-IDF + SVD part is named "lsa" (was "dense")
+INDEX_FORMAT = 3  # 2: the TF-IDF + SVD part is named "lsa"; 3: BM25 stemming and stop words
 Ranking = list[tuple[int, float]]
 FloatArray = npt.NDArray[np.float32]
 
@@ -134,16 +134,22 @@ class BM25Retriever(Retriever):
 
         self._model = bm25s.BM25(k1=config.bm25_k1, b=config.bm25_b)
         self._size = 0
+        self._stem = config.bm25_stemmer
+        self._stopwords = config.bm25_stopwords
+
+    def terms(self, text: str) -> list[str]:
+        """The terms BM25 indexes and queries: stemmed and without stop words, per the config."""
+        return tokenize(text, stopwords=self._stopwords, stemmer=self._stem)
 
     def index(self, texts: Sequence[str]) -> None:
         if not texts:
             raise RetrieverError("cannot index an empty list of chunks")
-        self._model.index([tokenize(t) for t in texts], show_progress=False)
+        self._model.index([self.terms(t) for t in texts], show_progress=False)
         self._size = len(texts)
 
     def scores(self, query: str) -> npt.NDArray[np.floating]:
         """BM25 score of every indexed text for `query` (zeros when no term is known)."""
-        ids = self._model.get_tokens_ids(tokenize(query))
+        ids = self._model.get_tokens_ids(self.terms(query))
         if not ids:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._model.get_scores_from_ids(ids))
@@ -385,7 +391,7 @@ def make_retriever(name: str, config: RetrievalConfig) -> Retriever:
 HYBRID_PARTS: dict[str, tuple[str, ...]] = {"hybrid": ("bm25", "lsa"), "hybrid-st": ("bm25", "st")}
 # Libraries each retriever imports on first use, so timings can leave their import out.
 _IMPORTS: dict[str, tuple[str, ...]] = {
-    "bm25": ("bm25s",),
+    "bm25": ("bm25s", "Stemmer"),
     "lsa": ("sklearn.decomposition", "sklearn.feature_extraction.text"),
     "st": ("sentence_transformers",),
 }
