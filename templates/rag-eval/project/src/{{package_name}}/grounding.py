@@ -209,9 +209,8 @@ class LLMJudge:
         except (ValueError, KeyError, TypeError):
             verdict = None
         if not isinstance(verdict, bool):
-            raise LLMError(
-                f'support judge reply is not {{"supported": true|false}}: {reply[:100]!r}'
-            )
+            expected = '{"supported": true|false}'
+            raise LLMError(f"support judge reply is not {expected}: {reply[:100]!r}")
         return verdict
 
 
