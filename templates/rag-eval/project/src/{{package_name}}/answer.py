@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
@@ -32,6 +33,7 @@ from .text import split_sentences, tokenize
 
 __all__ = [
     "Answer",
+    "Chat",
     "ChatClient",
     "Citation",
     "LLMConfig",
@@ -86,6 +88,12 @@ class LLMConfig:
         if not base_url.startswith(("http://", "https://")):
             raise LLMError(f"{ENV_BASE_URL}={base_url!r} must start with http:// or https://")
         return cls(base_url=base_url.rstrip("/"), model=model, api_key=env.get(ENV_API_KEY, ""))
+
+
+class Chat(Protocol):
+    """Anything with `ChatClient.complete`: a live client, or a replay of recorded replies."""
+
+    def complete(self, messages: Sequence[Mapping[str, str]], temperature: float = 0.0) -> str: ...
 
 
 class ChatClient:
@@ -216,7 +224,7 @@ def extractive_answer(question: str, hits: Sequence[SearchHit], max_sentences: i
     return Answer(text=text, citations=_citations(numbers, hits), mode="extractive")
 
 
-def answer_question(question: str, hits: Sequence[SearchHit], client: ChatClient | None) -> Answer:
+def answer_question(question: str, hits: Sequence[SearchHit], client: Chat | None) -> Answer:
     """Answer with the LLM when a client is given, else extractively."""
     if client is None:
         return extractive_answer(question, hits)
@@ -228,7 +236,7 @@ def answer_question(question: str, hits: Sequence[SearchHit], client: ChatClient
     )
 
 
-def judge_answer(client: ChatClient, question: str, reference: str, answer: str) -> float:
+def judge_answer(client: Chat, question: str, reference: str, answer: str) -> float:
     """LLM-as-judge score in [0, 1]: the judge's 1-5 grade mapped linearly ((g - 1) / 4)."""
     user = f"Question: {question}\nReference answer: {reference}\nCandidate answer: {answer}"
     reply = client.complete(

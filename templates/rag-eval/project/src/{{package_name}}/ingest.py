@@ -283,6 +283,9 @@ def chunk_document(doc: Document, config: ChunkingConfig) -> list[Chunk]:
             else:
                 windows = _windows(text, start, end, config.chunk_tokens, config.overlap_tokens)
                 pieces.extend((s, e, heading) for s, e in windows)
+    elif config.strategy == "document":
+        # The whole document as one passage: the baseline that chunking must beat.
+        pieces = [(*_trim(text, 0, len(text)), "")]
     else:
         pieces = [
             (s, e, "")

@@ -19,8 +19,11 @@ trec_eval itself would skip it):
 "Relevant" means a judgment of 1 or more; nDCG uses the grades themselves.
 
 Significance: for each pair of systems, a two-sided paired randomisation test on the per-query
-differences (Smucker, Allan and Carterette, CIKM 2007) and a paired t-test, with Holm's
-correction over all pairs (Holm, 1979).
+differences (Smucker, Allan and Carterette, CIKM 2007) and a paired t-test; `holm_correct`
+applies Holm's correction (Holm, 1979) to both p-values over the whole family of tests a run
+makes (every pair on every metric tested), not one metric at a time. Each mean gets a
+percentile bootstrap confidence interval (`bootstrap_ci`), and `minimum_detectable_effect`
+says how large a difference the number of queries can detect at all.
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ import numpy as np
 __all__ = [
     "METRICS",
     "PairedTest",
-    "citation_precision_recall",
+    "bootstrap_ci",
     "evaluate_run",
     "holm",
+    "holm_correct",
     "mean_metrics",
+    "minimum_detectable_effect",
     "paired_tests",
     "token_f1",
 ]
@@ -112,7 +117,9 @@ class PairedTest:
     mean_b: float
     p_randomisation: float
     p_ttest: float
+    # Holm-adjusted randomisation and t-test p-values, over the family the test was corrected in.
     p_holm: float = float("nan")
+    p_holm_ttest: float = float("nan")
 
     @property
     def difference(self) -> float:
@@ -177,11 +184,57 @@ def paired_tests(
                 p_ttest=p_t,
             )
         )
-    adjusted = holm([t.p_randomisation for t in tests])
+    return holm_correct(tests)
+
+
+def holm_correct(tests: Sequence[PairedTest]) -> list[PairedTest]:
+    """`tests` with both p-values Holm-adjusted over all of them: pass every test of a run
+    (every pair, every metric) so that the family-wise error rate holds for the whole report."""
+    from dataclasses import replace
+
+    p_rand = holm([t.p_randomisation for t in tests])
+    p_t = holm([t.p_ttest for t in tests])
     return [
-        PairedTest(t.metric, t.a, t.b, t.mean_a, t.mean_b, t.p_randomisation, t.p_ttest, p)
-        for t, p in zip(tests, adjusted, strict=True)
+        replace(t, p_holm=a, p_holm_ttest=b) for t, a, b in zip(tests, p_rand, p_t, strict=True)
     ]
+
+
+def bootstrap_ci(
+    values: Sequence[float], *, level: float = 0.95, n_resamples: int = 10_000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the mean of per-query `values`.
+
+    Queries are resampled with replacement (Efron and Tibshirani, 1993); the interval is the
+    ((1 - level) / 2, (1 + level) / 2) quantiles of the resampled means. Deterministic under
+    `seed`.
+    """
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        raise ValueError(f"a bootstrap interval needs at least 2 values, got {x.size}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, x.size, size=(n_resamples, x.size))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def minimum_detectable_effect(
+    differences: Sequence[float], *, alpha: float = 0.05, power: float = 0.8
+) -> float:
+    """Smallest mean paired difference a two-sided test at `alpha` detects with `power`.
+
+    Normal approximation: MDE = (z(1 - alpha / 2) + z(power)) * sd(differences) / sqrt(n),
+    with sd the sample standard deviation of the per-query differences. A measured difference
+    below it says "too few queries to tell", not "no difference".
+    """
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=float)
+    if d.size < 2:
+        raise ValueError(f"the minimum detectable effect needs at least 2 queries, got {d.size}")
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    return float(z * d.std(ddof=1) / np.sqrt(d.size))
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -210,21 +263,3 @@ def token_f1(prediction: str, reference: str) -> float:
         return 0.0
     precision, recall = shared / len(pred), shared / len(ref)
     return 2 * precision * recall / (precision + recall)
-
-
-def citation_precision_recall(
-    cited_docs: Sequence[str], judged: Mapping[str, int]
-) -> tuple[float, float]:
-    """Document-level citation quality against the qrels of one query, each in [0, 1].
-
-    precision = cited documents judged relevant / cited documents (0 with no citation);
-    recall = relevant documents cited / relevant documents. Repeated citations of one
-    document count once.
-    """
-    cited = set(cited_docs)
-    relevant = {doc for doc, grade in judged.items() if grade > 0}
-    if not relevant:
-        raise ValueError("citation recall needs at least one relevant document")
-    hits = len(cited & relevant)
-    precision = hits / len(cited) if cited else 0.0
-    return precision, hits / len(relevant)

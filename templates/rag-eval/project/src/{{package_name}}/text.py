@@ -9,9 +9,11 @@ difference in nDCG comes from the model, not from two ways of splitting words.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
-__all__ = ["STOPWORDS", "split_sentences", "tokenize", "words"]
+__all__ = ["STOPWORDS", "split_sentences", "stem", "tokenize", "words"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])|\n{2,}|\n(?=\s*[-*#>]|\s*\d+\.)")
@@ -32,9 +34,28 @@ def words(text: str) -> list[str]:
     return [match.group().lower() for match in _WORD.finditer(text)]
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stop words: the index and query vocabulary."""
-    return [token for token in words(text) if token not in STOPWORDS]
+def tokenize(text: str, *, stopwords: bool = True, stemmer: bool = False) -> list[str]:
+    """Lower-cased word tokens: the index and query vocabulary.
+
+    `stopwords` drops the words of `STOPWORDS`; `stemmer` reduces each word to its Snowball
+    English stem ("retries", "retried" -> "retri"), so inflections match each other.
+    """
+    tokens = words(text)
+    if stopwords:
+        tokens = [token for token in tokens if token not in STOPWORDS]
+    return stem(tokens) if stemmer else tokens
+
+
+@functools.lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stem(tokens: list[str]) -> list[str]:
+    """Snowball English stems of `tokens` (PyStemmer, the C implementation bm25s uses)."""
+    return list(_english_stemmer().stemWords(tokens))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
