@@ -214,7 +214,7 @@ class Store(ABC):
 
 _VERSION_COLUMNS = (
     "name, version, artifact_sha256, artifact_size, flavour, framework, signature, params, "
-    "metrics, data_fingerprint, git_commit, description, created_by, created_at"
+    "metrics, data_fingerprint, git_commit, description, created_by, created_at, run_uri"
 )
 
 
@@ -246,6 +246,7 @@ def _schema(id_column: str) -> list[str]:
             description TEXT NOT NULL,
             created_by TEXT NOT NULL,
             created_at DOUBLE PRECISION NOT NULL,
+            run_uri TEXT,
             PRIMARY KEY (name, version))""",
         """CREATE TABLE IF NOT EXISTS version_tags (
             name TEXT NOT NULL,
@@ -540,7 +541,7 @@ class SqlStore(Store):
             self._x(
                 conn,
                 f"INSERT INTO model_versions ({_VERSION_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.name,
                     version,
@@ -556,6 +557,7 @@ class SqlStore(Store):
                     draft.description,
                     actor,
                     time.time(),
+                    draft.run_uri,
                 ),
             )
             for key, value in sorted(draft.tags.items()):
@@ -596,7 +598,7 @@ class SqlStore(Store):
 
     def _version_from_row(self, conn: Any, row: tuple[Any, ...]) -> ModelVersion:
         (name, version, sha, size, flavour, framework, signature, params, metrics) = row[:9]
-        data_fp, commit, description, created_by, created_at = row[9:]
+        data_fp, commit, description, created_by, created_at, run_uri = row[9:]
         tags = dict(
             self._x(
                 conn,
@@ -630,6 +632,7 @@ class SqlStore(Store):
             tags=tags,
             aliases=aliases,
             stage=self._stage(conn, name, int(version)),
+            run_uri=run_uri,
         )
 
     def get_version(self, name: str, version: int) -> ModelVersion:
