@@ -1006,28 +1006,28 @@ class SqlStore(Store):
         `stale_after_s` (its worker died), so every event is delivered at least once. The
         conditional UPDATE lets exactly one of several concurrent workers claim each row.
         """
-        conn = self._conn()
         now = time.time() if now is None else now
         stale = now - stale_after_s
         due = (
             "(status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND "
             "updated_at < ?)"
         )
-        rows = self._x(
-            conn,
-            self._DELIVERY_SQL + f" WHERE {due} ORDER BY id LIMIT {int(limit)}",
-            (now, stale),
-        ).fetchall()
         claimed = []
-        for row in rows:
-            cur = self._x(
+        with self._write() as conn:  # one commit (one fsync) for the whole batch
+            rows = self._x(
                 conn,
-                f"UPDATE webhook_deliveries SET status = 'sending', updated_at = ? "
-                f"WHERE id = ? AND ({due})",
-                (time.time(), row[0], now, stale),
-            )
-            if cur.rowcount == 1:
-                claimed.append(self._delivery((*row[:6], "sending", *row[7:])))
+                self._DELIVERY_SQL + f" WHERE {due} ORDER BY id LIMIT {int(limit)}",
+                (now, stale),
+            ).fetchall()
+            for row in rows:
+                cur = self._x(
+                    conn,
+                    f"UPDATE webhook_deliveries SET status = 'sending', updated_at = ? "
+                    f"WHERE id = ? AND ({due})",
+                    (time.time(), row[0], now, stale),
+                )
+                if cur.rowcount == 1:
+                    claimed.append(self._delivery((*row[:6], "sending", *row[7:])))
         return claimed
 
     def finish_delivery(
