@@ -110,6 +110,7 @@ class VersionDraft:
     git_commit: str | None = None
     description: str = ""
     run_uri: str | None = None  # the training run: runs:/<mlflow run id>, or any run URI
+    origin: str = "registry"  # registry: serialised by `register(model=)`; upload: bytes given
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class ModelVersion:
     aliases: tuple[str, ...]
     stage: Stage
     run_uri: str | None = None
+    origin: str = "registry"
 
     @property
     def uri(self) -> str:
@@ -154,6 +156,7 @@ class ModelVersion:
             "data_fingerprint": self.data_fingerprint,
             "git_commit": self.git_commit,
             "run_uri": self.run_uri,
+            "origin": self.origin,
             "description": self.description,
             "created_by": self.created_by,
             "created_at": iso(self.created_at),

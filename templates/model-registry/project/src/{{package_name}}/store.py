@@ -214,7 +214,7 @@ class Store(ABC):
 
 _VERSION_COLUMNS = (
     "name, version, artifact_sha256, artifact_size, flavour, framework, signature, params, "
-    "metrics, data_fingerprint, git_commit, description, created_by, created_at, run_uri"
+    "metrics, data_fingerprint, git_commit, description, created_by, created_at, run_uri, origin"
 )
 
 
@@ -247,6 +247,7 @@ def _schema(id_column: str) -> list[str]:
             created_by TEXT NOT NULL,
             created_at DOUBLE PRECISION NOT NULL,
             run_uri TEXT,
+            origin TEXT NOT NULL,
             PRIMARY KEY (name, version))""",
         """CREATE TABLE IF NOT EXISTS version_tags (
             name TEXT NOT NULL,
@@ -541,7 +542,7 @@ class SqlStore(Store):
             self._x(
                 conn,
                 f"INSERT INTO model_versions ({_VERSION_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.name,
                     version,
@@ -558,6 +559,7 @@ class SqlStore(Store):
                     actor,
                     time.time(),
                     draft.run_uri,
+                    draft.origin,
                 ),
             )
             for key, value in sorted(draft.tags.items()):
@@ -598,7 +600,7 @@ class SqlStore(Store):
 
     def _version_from_row(self, conn: Any, row: tuple[Any, ...]) -> ModelVersion:
         (name, version, sha, size, flavour, framework, signature, params, metrics) = row[:9]
-        data_fp, commit, description, created_by, created_at, run_uri = row[9:]
+        data_fp, commit, description, created_by, created_at, run_uri, origin = row[9:]
         tags = dict(
             self._x(
                 conn,
@@ -633,6 +635,7 @@ class SqlStore(Store):
             aliases=aliases,
             stage=self._stage(conn, name, int(version)),
             run_uri=run_uri,
+            origin=origin,
         )
 
     def get_version(self, name: str, version: int) -> ModelVersion:
