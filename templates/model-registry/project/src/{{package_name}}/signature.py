@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .errors import ValidationError
 
 __all__ = ["SignatureError", "check_input", "check_model", "check_signature"]
@@ -93,6 +91,8 @@ def check_input(signature: dict[str, Any], data: Any, where: str) -> Any:
                     f"({column['type']}), got {kind}"
                 )
         return ordered
+    import numpy as np  # here, not at module level: `import` of the client stays fast
+
     arr = np.asarray(data)
     if arr.ndim == 1:
         arr = arr.reshape(1, -1)
