@@ -12,6 +12,7 @@ whole-object and atomic, and nothing is ever overwritten with different content.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -24,7 +25,7 @@ from typing import BinaryIO
 
 from .errors import ArtifactIntegrityError, NotFoundError, ValidationError
 
-__all__ = ["ArtifactRef", "ArtifactStore", "ArtifactSource"]
+__all__ = ["ArtifactRef", "ArtifactSource", "ArtifactStore", "StagedArtifact"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
@@ -36,6 +37,14 @@ ArtifactSource = bytes | Iterable[bytes] | BinaryIO | Path
 class ArtifactRef:
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class StagedArtifact:
+    """Bytes written and hashed in `tmp/`, not yet visible under their digest."""
+
+    tmp: Path
+    ref: ArtifactRef
 
 
 def _chunks(source: ArtifactSource) -> Iterator[bytes]:
@@ -82,6 +91,13 @@ class ArtifactStore:
 
     def put(self, source: ArtifactSource) -> ArtifactRef:
         """Store `source` and return its digest; storing the same bytes twice is a no-op."""
+        return self.commit(self.stage(source))
+
+    def stage(self, source: ArtifactSource) -> StagedArtifact:
+        """Stream `source` to a temporary file, hashing it; `commit` then moves it into place.
+
+        Splitting the two lets a registration lease the digest (known only after hashing)
+        before the object becomes visible, so gc cannot race it (see `Store.lease_artifact`)."""
         tmp = self._tmp / f"{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
         size = 0
@@ -94,19 +110,31 @@ class ArtifactStore:
                 fh.flush()
                 if self.fsync:
                     os.fsync(fh.fileno())
-            sha = digest.hexdigest()
-            final = self.path_for(sha)
-            if final.exists() and self._hash_file(final) == sha:
-                tmp.unlink()
-                return ArtifactRef(sha, size)
-            final.parent.mkdir(exist_ok=True)
-            os.replace(tmp, final)  # atomic: readers see nothing or the whole object
-            if self.fsync:
-                _fsync_dir(final.parent)
-            return ArtifactRef(sha, size)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        return StagedArtifact(tmp, ArtifactRef(digest.hexdigest(), size))
+
+    def commit(self, staged: StagedArtifact) -> ArtifactRef:
+        """Move a staged file into place, or drop it if an intact copy is already there."""
+        sha = staged.ref.sha256
+        try:
+            final = self.path_for(sha)
+            if final.exists() and self._hash_file(final) == sha:
+                staged.tmp.unlink()
+                os.utime(final)  # the object is in use again: its age restarts
+                return staged.ref
+            final.parent.mkdir(exist_ok=True)
+            os.replace(staged.tmp, final)  # atomic: readers see nothing or the whole object
+            if self.fsync:
+                _fsync_dir(final.parent)
+            return staged.ref
+        except BaseException:
+            staged.tmp.unlink(missing_ok=True)
+            raise
+
+    def discard(self, staged: StagedArtifact) -> None:
+        staged.tmp.unlink(missing_ok=True)
 
     @staticmethod
     def _hash_file(path: Path) -> str:
@@ -143,21 +171,22 @@ class ArtifactStore:
     def digests(self) -> set[str]:
         return {p.name for p in self._objects.glob("??/*") if _SHA256.match(p.name)}
 
-    def gc(self, referenced: set[str], *, min_age_s: float = 3600.0) -> list[str]:
-        """Delete unreferenced objects and stray temporary files older than `min_age_s`.
+    def gc(self, protected: set[str], *, min_age_s: float = 3600.0) -> list[str]:
+        """Delete every object not in `protected`, and temporary files older than `min_age_s`.
 
-        The age guard keeps an object that a registration has written but not yet committed.
+        Safety comes from `protected`, not from file ages: the caller (`Store.collect_garbage`)
+        passes every committed version's digest and every leased one, read while no new lease
+        can be taken. The age guard is for temporary files, which a live upload is writing.
         Returns the removed digests and temporary file names.
         """
         cutoff = time.time() - min_age_s
         removed: list[str] = []
         for path in self._tmp.glob("*.part"):
-            if path.stat().st_mtime <= cutoff:
-                path.unlink(missing_ok=True)
-                removed.append(path.name)
-        for sha in self.digests() - referenced:
-            path = self.path_for(sha)
-            if path.stat().st_mtime <= cutoff:
-                path.unlink(missing_ok=True)
-                removed.append(sha)
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime <= cutoff:
+                    path.unlink(missing_ok=True)
+                    removed.append(path.name)
+        for sha in sorted(self.digests() - protected):
+            self.path_for(sha).unlink(missing_ok=True)
+            removed.append(sha)
         return removed

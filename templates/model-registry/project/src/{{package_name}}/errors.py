@@ -14,6 +14,7 @@ __all__ = [
     "NotFoundError",
     "PromotionRefusedError",
     "RegistryError",
+    "UnsafeArtifactError",
     "ValidationError",
 ]
 
@@ -40,6 +41,10 @@ class NotFoundError(RegistryError):
 
 class AlreadyExistsError(RegistryError):
     """The model already exists."""
+
+
+class UnsafeArtifactError(RegistryError):
+    """Loading the artifact would run code from an untrusted source (an uploaded pickle)."""
 
 
 class ArtifactIntegrityError(RegistryError):

@@ -5,8 +5,9 @@
 - `pickle`: any picklable Python object.
 - `bytes`: opaque bytes (an ONNX file, a tarball); `load` returns them unchanged.
 
-Pickle runs code while loading: only load artifacts from a registry you trust. The sha256 check
-stops corruption and tampering after registration, not a malicious registration.
+Pickle runs code while loading. The sha256 check stops corruption and tampering after
+registration, not a malicious registration; so `Registry.load_model` refuses pickles uploaded as
+bytes (not serialised by the registry itself) unless the caller opts in.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import ValidationError
 
 __all__ = [
     "FLAVOURS",
+    "PICKLE_FLAVOURS",
     "data_fingerprint",
     "deserialize",
     "git_commit",
@@ -31,6 +33,7 @@ __all__ = [
 ]
 
 FLAVOURS = ("sklearn", "pickle", "bytes")
+PICKLE_FLAVOURS = ("sklearn", "pickle")  # loading these runs code: see Registry.load_model
 
 
 def infer_flavour(obj: object) -> str:

@@ -109,6 +109,8 @@ class VersionDraft:
     data_fingerprint: str | None = None
     git_commit: str | None = None
     description: str = ""
+    run_uri: str | None = None  # the training run: runs:/<mlflow run id>, or any run URI
+    origin: str = "registry"  # registry: serialised by `register(model=)`; upload: bytes given
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class ModelVersion:
     tags: dict[str, str]
     aliases: tuple[str, ...]
     stage: Stage
+    run_uri: str | None = None
+    origin: str = "registry"
 
     @property
     def uri(self) -> str:
@@ -151,6 +155,8 @@ class ModelVersion:
             "metrics": self.metrics,
             "data_fingerprint": self.data_fingerprint,
             "git_commit": self.git_commit,
+            "run_uri": self.run_uri,
+            "origin": self.origin,
             "description": self.description,
             "created_by": self.created_by,
             "created_at": iso(self.created_at),

@@ -16,6 +16,7 @@ rows are protected by database triggers: UPDATE and DELETE on them raise.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import AlreadyExistsError, NotFoundError, PromotionRefusedError
+from .errors import AlreadyExistsError, NotFoundError, PromotionRefusedError, ValidationError
 from .policy import Decision, decide
 from .records import (
     STAGE_ALIAS,
@@ -45,6 +46,19 @@ from .records import (
 __all__ = ["Delivery", "SqlStore", "SqliteStore", "Store", "Webhook"]
 
 Decider = Callable[..., Decision]
+
+GENESIS_HASH = "0" * 64  # the prev_hash of the first audit entry
+
+
+def audit_hash(prev: str, *fields: Any) -> str:
+    """sha256 over the previous entry's hash and this entry's fields, canonically encoded."""
+    at, model, version, action, outcome, actor, reason, details = fields
+    canonical = json.dumps(
+        [prev, repr(float(at)), model, None if version is None else int(version), action,
+         outcome, actor, reason, details],
+        separators=(",", ":"),
+    )  # fmt: skip
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -68,8 +82,10 @@ class Delivery:
     secret: str | None
     payload: str
     attempts: int
-    status: str = "pending"
+    status: str = "pending"  # pending, sending, delivered or dead
     last_error: str | None = None
+    event_id: str = ""
+    next_attempt_at: float = 0.0
 
 
 class Store(ABC):
@@ -94,7 +110,12 @@ class Store(ABC):
 
     @abstractmethod
     def add_version(
-        self, draft: VersionDraft, actor: str, *, create_with: PromotionPolicy | None = None
+        self,
+        draft: VersionDraft,
+        actor: str,
+        *,
+        create_with: PromotionPolicy | None = None,
+        lease: str | None = None,
     ) -> int: ...
 
     @abstractmethod
@@ -146,31 +167,54 @@ class Store(ABC):
     def audit(self, model: str | None = None, *, limit: int | None = None) -> list[AuditEntry]: ...
 
     @abstractmethod
-    def add_webhook(self, url: str, events: tuple[str, ...], secret: str | None) -> Webhook: ...
+    def verify_audit(self) -> tuple[int, str] | None: ...
+
+    @abstractmethod
+    def add_webhook(
+        self, url: str, events: tuple[str, ...], secret: str | None, actor: str = "unknown"
+    ) -> Webhook: ...
 
     @abstractmethod
     def list_webhooks(self) -> list[Webhook]: ...
 
     @abstractmethod
-    def delete_webhook(self, webhook_id: int) -> None: ...
+    def delete_webhook(self, webhook_id: int, actor: str = "unknown") -> None: ...
 
     @abstractmethod
     def claim_deliveries(
-        self, *, limit: int = 100, stale_after_s: float = 60.0
+        self, *, limit: int = 100, now: float | None = None, stale_after_s: float = 60.0
     ) -> list[Delivery]: ...
 
     @abstractmethod
     def finish_delivery(
-        self, delivery_id: int, *, ok: bool, attempts: int, error: str | None
+        self,
+        delivery_id: int,
+        *,
+        state: str,
+        attempts: int,
+        error: str | None,
+        next_attempt_at: float,
     ) -> None: ...
 
     @abstractmethod
-    def list_deliveries(self) -> list[Delivery]: ...
+    def redeliver(self, delivery_id: int, actor: str, reason: str = "") -> Delivery: ...
+
+    @abstractmethod
+    def list_deliveries(self, status: str | None = None) -> list[Delivery]: ...
+
+    @abstractmethod
+    def lease_artifact(self, sha256: str, ttl_s: float = 3600.0) -> str: ...
+
+    @abstractmethod
+    def release_lease(self, token: str) -> None: ...
+
+    @abstractmethod
+    def collect_garbage(self, delete: Callable[[set[str]], list[str]], actor: str) -> list[str]: ...
 
 
 _VERSION_COLUMNS = (
     "name, version, artifact_sha256, artifact_size, flavour, framework, signature, params, "
-    "metrics, data_fingerprint, git_commit, description, created_by, created_at"
+    "metrics, data_fingerprint, git_commit, description, created_by, created_at, run_uri, origin"
 )
 
 
@@ -202,6 +246,8 @@ def _schema(id_column: str) -> list[str]:
             description TEXT NOT NULL,
             created_by TEXT NOT NULL,
             created_at DOUBLE PRECISION NOT NULL,
+            run_uri TEXT,
+            origin TEXT NOT NULL,
             PRIMARY KEY (name, version))""",
         """CREATE TABLE IF NOT EXISTS version_tags (
             name TEXT NOT NULL,
@@ -233,7 +279,9 @@ def _schema(id_column: str) -> list[str]:
             outcome TEXT NOT NULL,
             actor TEXT NOT NULL,
             reason TEXT NOT NULL,
-            details TEXT NOT NULL)""",
+            details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS webhooks (
             id {id_column},
             url TEXT NOT NULL,
@@ -246,12 +294,18 @@ def _schema(id_column: str) -> list[str]:
             url TEXT NOT NULL,
             secret TEXT,
             payload TEXT NOT NULL,
+            event_id TEXT NOT NULL,
             status TEXT NOT NULL,
             attempts INTEGER NOT NULL,
             last_error TEXT,
+            next_attempt_at DOUBLE PRECISION NOT NULL,
             updated_at DOUBLE PRECISION NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS artifact_leases (
+            token TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS audit_log_model ON audit_log (model, id)",
-        "CREATE INDEX IF NOT EXISTS deliveries_status ON webhook_deliveries (status)",
+        "CREATE INDEX IF NOT EXISTS deliveries_due ON webhook_deliveries (status, next_attempt_at)",
     ]
 
 
@@ -282,6 +336,13 @@ class SqlStore(Store):
     @abstractmethod
     def _lock_model(self, conn: Any, name: str) -> bool:
         """Inside a write transaction: lock the model against other writers; False if absent."""
+
+    def _lock_audit(self, conn: Any) -> None:
+        """Inside a write transaction: serialise appends to the audit chain (SQLite: no-op,
+        BEGIN IMMEDIATE already holds the database's one write lock)."""
+
+    def _lock_leases(self, conn: Any) -> None:
+        """Inside gc's transaction: block new artifact leases until it commits (SQLite: no-op)."""
 
     # -- plumbing ------------------------------------------------------------------------
     def _conn(self) -> Any:
@@ -330,34 +391,51 @@ class SqlStore(Store):
         reason: str,
         details: dict[str, Any] | None = None,
     ) -> None:
+        """Append one entry, chained to the previous one by its hash (see `verify_audit`)."""
+        self._lock_audit(conn)
+        row = self._x(conn, "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        prev = row[0] if row else GENESIS_HASH
+        fields = (time.time(), model, version, action, outcome, actor, reason,
+                  json.dumps(details or {}, sort_keys=True))  # fmt: skip
         self._x(
             conn,
-            "INSERT INTO audit_log (at, model, version, action, outcome, actor, reason, details) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                time.time(),
-                model,
-                version,
-                action,
-                outcome,
-                actor,
-                reason,
-                json.dumps(details or {}),
-            ),
+            "INSERT INTO audit_log (at, model, version, action, outcome, actor, reason, details, "
+            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*fields, prev, audit_hash(prev, *fields)),
         )
+
+    def verify_audit(self) -> tuple[int, str] | None:
+        """Re-hash the audit chain; the first broken link as (entry id, why), or None if intact."""
+        prev = GENESIS_HASH
+        rows = self._x(
+            self._conn(),
+            "SELECT id, at, model, version, action, outcome, actor, reason, details, prev_hash, "
+            "hash FROM audit_log ORDER BY id",
+        ).fetchall()
+        for row in rows:
+            entry_id, fields, stored_prev, stored = int(row[0]), row[1:9], row[9], row[10]
+            if stored_prev != prev:
+                return entry_id, "its prev_hash does not match the entry before it (one removed?)"
+            if audit_hash(prev, *fields) != stored:
+                return entry_id, "its contents do not match its hash (edited)"
+            prev = stored
+        return None
 
     def _enqueue(self, conn: Any, event: str, payload: dict[str, Any]) -> None:
         """Write one outbox row per subscribed webhook, in the caller's transaction."""
-        body = json.dumps({"event_id": uuid.uuid4().hex, "event": event, **payload})
+        event_id = uuid.uuid4().hex
+        body = json.dumps({"event_id": event_id, "event": event, **payload})
+        now = time.time()
         for hook_id, url, events, secret in self._x(
             conn, "SELECT id, url, events, secret FROM webhooks"
         ).fetchall():
             if event in events.split(","):
                 self._x(
                     conn,
-                    "INSERT INTO webhook_deliveries (webhook_id, url, secret, payload, status, "
-                    "attempts, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)",
-                    (hook_id, url, secret, body, time.time()),
+                    "INSERT INTO webhook_deliveries (webhook_id, url, secret, payload, event_id, "
+                    "status, attempts, next_attempt_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+                    (hook_id, url, secret, body, event_id, now, now),
                 )
 
     # -- models --------------------------------------------------------------------------
@@ -436,9 +514,17 @@ class SqlStore(Store):
 
     # -- versions ------------------------------------------------------------------------
     def add_version(
-        self, draft: VersionDraft, actor: str, *, create_with: PromotionPolicy | None = None
+        self,
+        draft: VersionDraft,
+        actor: str,
+        *,
+        create_with: PromotionPolicy | None = None,
+        lease: str | None = None,
     ) -> int:
+        """Commit a new version; the artifact `lease` (if any) ends in the same transaction."""
         with self._write() as conn:
+            if lease is not None:
+                self._x(conn, "DELETE FROM artifact_leases WHERE token = ?", (lease,))
             if not self._lock_model(conn, draft.name):
                 if create_with is None:
                     raise NotFoundError(f"model {draft.name!r} does not exist")
@@ -456,7 +542,7 @@ class SqlStore(Store):
             self._x(
                 conn,
                 f"INSERT INTO model_versions ({_VERSION_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.name,
                     version,
@@ -472,6 +558,8 @@ class SqlStore(Store):
                     draft.description,
                     actor,
                     time.time(),
+                    draft.run_uri,
+                    draft.origin,
                 ),
             )
             for key, value in sorted(draft.tags.items()):
@@ -512,7 +600,7 @@ class SqlStore(Store):
 
     def _version_from_row(self, conn: Any, row: tuple[Any, ...]) -> ModelVersion:
         (name, version, sha, size, flavour, framework, signature, params, metrics) = row[:9]
-        data_fp, commit, description, created_by, created_at = row[9:]
+        data_fp, commit, description, created_by, created_at, run_uri, origin = row[9:]
         tags = dict(
             self._x(
                 conn,
@@ -546,6 +634,8 @@ class SqlStore(Store):
             tags=tags,
             aliases=aliases,
             stage=self._stage(conn, name, int(version)),
+            run_uri=run_uri,
+            origin=origin,
         )
 
     def get_version(self, name: str, version: int) -> ModelVersion:
@@ -872,7 +962,9 @@ class SqlStore(Store):
         ]
 
     # -- webhooks ------------------------------------------------------------------------
-    def add_webhook(self, url: str, events: tuple[str, ...], secret: str | None) -> Webhook:
+    def add_webhook(
+        self, url: str, events: tuple[str, ...], secret: str | None, actor: str = "unknown"
+    ) -> Webhook:
         with self._write() as conn:
             (hook_id,) = self._x(
                 conn,
@@ -880,68 +972,155 @@ class SqlStore(Store):
                 "RETURNING id",
                 (url, ",".join(events), secret, time.time()),
             ).fetchone()
+            details = {"webhook_id": int(hook_id), "url": url, "events": list(events),
+                       "signed": secret is not None}  # fmt: skip
+            self._audit(conn, "", None, "add_webhook", "ok", actor, "", details)
         return Webhook(int(hook_id), url, tuple(events), secret is not None)
 
     def list_webhooks(self) -> list[Webhook]:
         rows = self._x(self._conn(), "SELECT id, url, events, secret FROM webhooks ORDER BY id")
         return [Webhook(int(i), u, tuple(e.split(",")), s is not None) for i, u, e, s in rows]
 
-    def delete_webhook(self, webhook_id: int) -> None:
+    def delete_webhook(self, webhook_id: int, actor: str = "unknown") -> None:
         with self._write() as conn:
             cur = self._x(conn, "DELETE FROM webhooks WHERE id = ?", (webhook_id,))
             if cur.rowcount == 0:
                 raise NotFoundError(f"webhook {webhook_id} does not exist")
+            details = {"webhook_id": webhook_id}
+            self._audit(conn, "", None, "delete_webhook", "ok", actor, "", details)
 
     _DELIVERY_SQL = (
-        "SELECT id, webhook_id, url, secret, payload, attempts, status, last_error "
-        "FROM webhook_deliveries"
+        "SELECT id, webhook_id, url, secret, payload, attempts, status, last_error, event_id, "
+        "next_attempt_at FROM webhook_deliveries"
     )
 
-    def claim_deliveries(self, *, limit: int = 100, stale_after_s: float = 60.0) -> list[Delivery]:
-        """Mark pending deliveries as being sent by this process and return them.
+    @staticmethod
+    def _delivery(r: tuple[Any, ...]) -> Delivery:
+        return Delivery(
+            int(r[0]), int(r[1]), r[2], r[3], r[4], int(r[5]), r[6], r[7], r[8], float(r[9])
+        )
 
-        A delivery stuck in `sending` for longer than `stale_after_s` (its sender died) is
-        claimed again, so events are delivered at least once.
+    def claim_deliveries(
+        self, *, limit: int = 100, now: float | None = None, stale_after_s: float = 60.0
+    ) -> list[Delivery]:
+        """Mark due deliveries as being sent by this worker and return them.
+
+        Due: pending with `next_attempt_at` passed, or stuck in `sending` for longer than
+        `stale_after_s` (its worker died), so every event is delivered at least once. The
+        conditional UPDATE lets exactly one of several concurrent workers claim each row.
         """
-        conn = self._conn()
-        stale = time.time() - stale_after_s
-        rows = self._x(
-            conn,
-            self._DELIVERY_SQL + " WHERE status = 'pending' OR (status = 'sending' AND "
-            f"updated_at < ?) ORDER BY id LIMIT {int(limit)}",
-            (stale,),
-        ).fetchall()
+        now = time.time() if now is None else now
+        stale = now - stale_after_s
+        due = (
+            "(status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND "
+            "updated_at < ?)"
+        )
         claimed = []
-        for row in rows:
-            cur = self._x(
+        with self._write() as conn:  # one commit (one fsync) for the whole batch
+            rows = self._x(
                 conn,
-                "UPDATE webhook_deliveries SET status = 'sending', updated_at = ? WHERE id = ? "
-                "AND (status = 'pending' OR (status = 'sending' AND updated_at < ?))",
-                (time.time(), row[0], stale),
-            )
-            if cur.rowcount == 1:
-                claimed.append(
-                    Delivery(
-                        int(row[0]), int(row[1]), row[2], row[3], row[4], int(row[5]), "sending"
-                    )
+                self._DELIVERY_SQL + f" WHERE {due} ORDER BY id LIMIT {int(limit)}",
+                (now, stale),
+            ).fetchall()
+            for row in rows:
+                cur = self._x(
+                    conn,
+                    f"UPDATE webhook_deliveries SET status = 'sending', updated_at = ? "
+                    f"WHERE id = ? AND ({due})",
+                    (time.time(), row[0], now, stale),
                 )
+                if cur.rowcount == 1:
+                    claimed.append(self._delivery((*row[:6], "sending", *row[7:])))
         return claimed
 
     def finish_delivery(
-        self, delivery_id: int, *, ok: bool, attempts: int, error: str | None
+        self,
+        delivery_id: int,
+        *,
+        state: str,
+        attempts: int,
+        error: str | None,
+        next_attempt_at: float,
     ) -> None:
-        self._x(
-            self._conn(),
-            "UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, "
-            "updated_at = ? WHERE id = ?",
-            ("delivered" if ok else "failed", attempts, error, time.time(), delivery_id),
-        )
+        """Record an attempt's outcome: delivered, pending (retry at `next_attempt_at`) or dead.
 
-    def list_deliveries(self) -> list[Delivery]:
-        rows = self._x(self._conn(), self._DELIVERY_SQL + " ORDER BY id").fetchall()
-        return [
-            Delivery(int(r[0]), int(r[1]), r[2], r[3], r[4], int(r[5]), r[6], r[7]) for r in rows
-        ]
+        A dead letter is audited: someone has to look at it and `redeliver` it."""
+        if state not in ("delivered", "pending", "dead"):
+            raise ValueError(f"unknown delivery state {state!r}")
+        with self._write() as conn:
+            self._x(
+                conn,
+                "UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, "
+                "next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                (state, attempts, error, next_attempt_at, time.time(), delivery_id),
+            )
+            if state == "dead":
+                details = {"delivery_id": delivery_id, "attempts": attempts, "error": error}
+                self._audit(conn, "", None, "webhook_dead", "failed", "webhooks", "", details)
+
+    def redeliver(self, delivery_id: int, actor: str, reason: str = "") -> Delivery:
+        """Queue a delivery again now, its retry schedule restarted (any state but sending)."""
+        with self._write() as conn:
+            row = self._x(conn, self._DELIVERY_SQL + " WHERE id = ?", (delivery_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"webhook delivery {delivery_id} does not exist")
+            if row[6] == "sending":
+                raise ValidationError(f"webhook delivery {delivery_id} is being sent right now")
+            self._x(
+                conn,
+                "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, "
+                "next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                (time.time(), time.time(), delivery_id),
+            )
+            details = {"delivery_id": delivery_id, "previous_status": row[6]}
+            self._audit(conn, "", None, "redeliver", "ok", actor, reason, details)
+            return self._delivery((*row[:5], 0, "pending", *row[7:]))
+
+    def list_deliveries(self, status: str | None = None) -> list[Delivery]:
+        sql, params = self._DELIVERY_SQL, ()
+        if status is not None:
+            sql, params = sql + " WHERE status = ?", (status,)  # type: ignore[assignment]
+        rows = self._x(self._conn(), sql + " ORDER BY id", params).fetchall()
+        return [self._delivery(r) for r in rows]
+
+    # -- artifact leases and garbage collection ---------------------------------------------
+    def lease_artifact(self, sha256: str, ttl_s: float = 3600.0) -> str:
+        """Protect `sha256` from gc until the version using it commits; returns the lease token.
+
+        Committed before the artifact is placed, and serialised with gc (`_lock_leases`), so gc
+        either deleted the object before the lease (the registration then writes it again) or
+        sees the lease and keeps it. A crashed registrar's lease expires after `ttl_s`."""
+        token = uuid.uuid4().hex
+        with self._write() as conn:
+            self._x(
+                conn,
+                "INSERT INTO artifact_leases (token, sha256, expires_at) VALUES (?, ?, ?)",
+                (token, sha256, time.time() + ttl_s),
+            )
+        return token
+
+    def release_lease(self, token: str) -> None:
+        with self._write() as conn:
+            self._x(conn, "DELETE FROM artifact_leases WHERE token = ?", (token,))
+
+    def collect_garbage(self, delete: Callable[[set[str]], list[str]], actor: str) -> list[str]:
+        """Run `delete(protected digests)` while no lease can be taken; audit what it removed.
+
+        Versions and unexpired leases are read in one statement, so a registration that
+        commits its version (and drops its lease) in between is still seen."""
+        with self._write() as conn:
+            self._lock_leases(conn)
+            rows = self._x(
+                conn,
+                "SELECT artifact_sha256 FROM model_versions UNION "
+                "SELECT sha256 FROM artifact_leases WHERE expires_at > ?",
+                (time.time(),),
+            ).fetchall()
+            removed = delete({r[0] for r in rows})
+            if removed:
+                details = {"removed": sorted(removed)}
+                self._audit(conn, "", None, "gc", "ok", actor, "", details)
+        return removed
 
 
 class SqliteStore(SqlStore):

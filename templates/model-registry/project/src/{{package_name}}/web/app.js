@@ -48,6 +48,17 @@ async function loadModels() {
   }
 }
 
+// Where the version came from: training run, code commit, data fingerprint (short forms, full
+// value in the tooltip).
+function lineage(v) {
+  const parts = [
+    ["run", v.run_uri, v.run_uri],
+    ["commit", v.git_commit, v.git_commit && v.git_commit.slice(0, 8)],
+    ["data", v.data_fingerprint, v.data_fingerprint && v.data_fingerprint.replace("sha256:", "").slice(0, 8)],
+  ].filter(([, full]) => full);
+  return parts.map(([label, full, short]) => el("div", { title: full }, `${label} ${short}`));
+}
+
 function versionRow(v) {
   const metrics = Object.entries(v.metrics).map(([k, x]) => `${k} ${demo.format(x)}`).join(", ");
   return el(
@@ -60,6 +71,7 @@ function versionRow(v) {
     el("td", {}, ...tags(Object.entries(v.tags))),
     el("td", { title: v.framework || "" }, v.flavour),
     el("td", {}, v.artifact.sha256.slice(0, 12)),
+    el("td", { class: "lineage" }, ...lineage(v)),
     el("td", {}, v.created_by),
   );
 }
@@ -101,7 +113,7 @@ async function showModel(name) {
         : el("p", { class: "muted" }, "No aliases yet."),
       el("h3", {}, `Versions (${versions.length})`),
       table(
-        ["version", "stage", "aliases", "metrics", "tags", "flavour", "sha256", "by"],
+        ["version", "stage", "aliases", "metrics", "tags", "flavour", "sha256", "lineage", "by"],
         versions.slice().reverse().map(versionRow),
         { id: "versions" },
       ),
