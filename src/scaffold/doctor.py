@@ -357,7 +357,7 @@ def check_extension(repo: Repo) -> Outcome:
         return False, "no valid results"
     own = sorted({s["name"] for s in doc["systems"]} - repo.shipped_systems)
     if not repo.shipped_systems:
-        return True, "the template declares no shipped systems to compare with"
+        return False, "cannot tell: the catalog lists no shipped systems for this template"
     if not own:
         return False, "every system in the results is one the template shipped"
     return True, f"your own systems: {', '.join(own)}"
