@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from string import Template
 
 from .providers import Provider, ProviderError
+from .stats import mcnemar_exact_p
 from .suite import Example
 
 __all__ = [
@@ -183,8 +184,6 @@ def pairwise_over(
     The p-value is the two-sided sign test of candidate wins against baseline wins (ties
     dropped): the exact binomial test at 1/2, as McNemar's exact test.
     """
-    from .compare import mcnemar_exact_p
-
     verdicts: list[PairwiseVerdict] = []
     errors: dict[str, str] = {}
     for example in examples:
