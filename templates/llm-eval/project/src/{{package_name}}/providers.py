@@ -273,6 +273,16 @@ def build_provider(
                 f"provider {name}: unknown local system {system!r}; known: {sorted(local)}"
             )
         return LocalProvider(name, system, local[system])
+    if kind == "hf":
+        from .hf_provider import HFPipelineProvider
+
+        if "model" not in spec:
+            raise SuiteError(f"provider {name}: an hf provider needs 'model' (a folder or hub id)")
+        model = str(spec["model"])
+        beside = root / model  # a folder beside suite.yaml; otherwise a path or a cached hub id
+        return HFPipelineProvider(
+            name, str(beside) if beside.is_dir() else model, dict(spec.get("params", {}))
+        )
     if kind == "overlap-judge":
         from .offline_judge import OverlapJudge
 
