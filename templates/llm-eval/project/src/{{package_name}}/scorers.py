@@ -41,6 +41,7 @@ __all__ = [
     "ScorerError",
     "build_scorer",
     "exact_match",
+    "lcs_length",
     "normalize_answer",
     "rouge_l",
     "rouge_n",
@@ -132,16 +133,18 @@ def _f_measure(overlap: int, predicted: int, expected: int) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence, by dynamic programming in O(len(b)) memory."""
-    previous = [0] * (len(b) + 1)
+def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence, bit-parallel (Hyyro 2004): one big-integer
+    add per token of `a`, where the textbook dynamic program takes len(b) steps."""
+    positions: dict[str, int] = {}
+    for j, token in enumerate(b):
+        positions[token] = positions.get(token, 0) | 1 << j
+    full = (1 << len(b)) - 1
+    v = full
     for token in a:
-        current = [0]
-        for j, other in enumerate(b, start=1):
-            same = token == other
-            current.append(previous[j - 1] + 1 if same else max(previous[j], current[-1]))
-        previous = current
-    return previous[-1]
+        u = v & positions.get(token, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(b) - bin(v).count("1")
 
 
 def rouge_l(prediction: str, reference: Any) -> float:
@@ -150,13 +153,13 @@ def rouge_l(prediction: str, reference: Any) -> float:
     best = 0.0
     for text in _references(reference):
         expected = rouge_tokens(text)
-        lcs = _lcs_length(predicted, expected) if predicted and expected else 0
+        lcs = lcs_length(predicted, expected) if predicted and expected else 0
         best = max(best, _f_measure(lcs, len(predicted), len(expected)))
     return best
 
 
 def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
-    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return Counter(zip(*(tokens[i:] for i in range(n)), strict=False))
 
 
 def rouge_n(prediction: str, reference: Any, n: int = 2) -> float:
