@@ -5,8 +5,10 @@ choice or yes/no question appears in at least one case. Each case must generate,
 behind, pass ruff and have a valid GitHub workflow. Each distinct code variant (the template's
 own answers) is then installed into a fresh virtual environment, where its own tests, lint and
 type checks must pass, `eval --quick` must write schema-valid results and a plot, and
-`report` must fill the README. That venv uses the case's `python_version` when this machine has
-that interpreter, so both the oldest (3.10) and the newest supported Python are exercised.
+`report` must fill the README; the default and service variants also run the jobs a template
+adds to its own CI for heavy extras (Spark...), with those extras installed. That venv uses
+the case's `python_version` when this machine has that interpreter, so both the oldest (3.10)
+and the newest supported Python are exercised.
 No container base image can be pulled on these machines, so each variant's Dockerfile is checked
 by parsing it and by running its steps in a second fresh venv: `pip install .` (a real wheel,
 so the demo page's files must be packaged), then the image's start command in an empty folder
@@ -21,6 +23,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -32,6 +35,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from dockerfile_parse import DockerfileParser
 
 from scaffold.catalog import load_catalog, load_guide
@@ -207,8 +211,39 @@ def test_generated_project_passes_its_own_checks(
     failing = {check["check"] for check in report["checks"] if not check["passed"]}
     assert {"writeup", "extension", "deployed", "screenshot"} <= failing, "a fresh repo is not ready"
     assert report["score"] < 70
+    if full:
+        run_extra_ci_jobs(project, python)
     if full and not needs_a_service(project):
         check_container_recipe(project, package, case["python_version"], tmp_path)
+
+
+SHARED_JOBS = {"lint", "test", "docker"}
+EXTRA_INSTALL = re.compile(r'^python -m pip install -e "\.\[([\w,-]+)\]"$')
+SYSTEM_PACKAGES = re.compile(r"^sudo apt-get ")
+
+
+def run_extra_ci_jobs(project: Path, python: str) -> None:
+    """Mirror each job the template adds to its CI (heavy extras: Spark, PostgreSQL with
+    pgvector...) in the variant's venv: its extras installed, its tests run. System packages
+    come from .ci/run, and services are started by the tests themselves, as in the test job."""
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    for name, job in workflow["jobs"].items():
+        if name in SHARED_JOBS:
+            continue
+        for step in job["steps"]:
+            command = " ".join(step.get("run", "").split())
+            if not command or SYSTEM_PACKAGES.match(command):
+                continue
+            extras = EXTRA_INSTALL.match(command)
+            if extras:
+                spec = f".[{extras.group(1)}]"
+                run([tool("uv"), "pip", "install", "--quiet", "--python", python, "-e", spec], project)
+            elif command.startswith("python -m pytest"):
+                done = run([python, *shlex.split(command)[1:], "-p", "no:cacheprovider"], project, CI="true")
+                summary = done.stdout.strip().splitlines()[-1]
+                assert "skipped" not in summary, f"CI job {name} skipped tests its extras enable: {summary}"
+            else:
+                raise AssertionError(f"CI job {name}: the smoke test cannot mirror step {command!r}")
 
 
 def _free_port() -> int:
