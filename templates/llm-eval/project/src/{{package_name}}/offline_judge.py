@@ -48,7 +48,8 @@ class OverlapJudge:
 
     def __post_init__(self) -> None:
         self.params = {"margin": self.margin, "cut_points": list(CUT_POINTS)}
-        self.model = f"ROUGE-L grader (cut points {CUT_POINTS}, position margin {self.margin:g})"
+        cuts = "/".join(f"{c:g}" for c in CUT_POINTS)
+        self.model = f"ROUGE-L grader, cut points {cuts}, position margin {self.margin:g}"
 
     def complete(self, prompt: str, example: Example) -> str:
         pairwise = _PAIRWISE.search(prompt)
