@@ -9,10 +9,10 @@ under a suite's `judges:` (type `openai`); the agreement report measures it the 
     rubric    score 1-5 by the ROUGE-L F1 of the answer against the reference, at the cut points
               0.2, 0.3, 0.4 and 0.5 (fixed before any output was scored); the rubric's wording
               is ignored, which is what its kappa against hand labels shows.
-    pairwise  the answer with the higher ROUGE-L wins. When the two are within `margin` (0.05)
-              it names the first answer shown, the position preference that LLM judges show
-              (Zheng et al. 2023), so the swap control in judge.py has something to catch;
-              `margin: 0` makes it an unbiased judge.
+    pairwise  the answer with the higher ROUGE-L wins; within `margin` (0.05) of each other it
+              replies "tie". It reads both orders alike, so its position-bias rate is 0 by
+              construction: the swap control in judge.py is there for LLM judges, which prefer
+              the first answer shown (Zheng et al. 2023).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class OverlapJudge:
     def __post_init__(self) -> None:
         self.params = {"margin": self.margin, "cut_points": list(CUT_POINTS)}
         cuts = "/".join(f"{c:g}" for c in CUT_POINTS)
-        self.model = f"ROUGE-L grader, cut points {cuts}, position margin {self.margin:g}"
+        self.model = f"ROUGE-L grader, cut points {cuts}, tie margin {self.margin:g}"
 
     def complete(self, prompt: str, example: Example) -> str:
         pairwise = _PAIRWISE.search(prompt)
@@ -58,8 +58,8 @@ class OverlapJudge:
             first = rouge_l(pairwise.group(2), reference)
             second = rouge_l(pairwise.group(3), reference)
             if abs(first - second) <= self.margin:
-                winner = "A" if self.margin > 0 else "tie"
-                reason = f"ROUGE-L {first:.3f} vs {second:.3f}: too close, first shown preferred"
+                winner = "tie"
+                reason = f"ROUGE-L {first:.3f} vs {second:.3f}: within {self.margin:g}, a tie"
             else:
                 winner = "A" if first > second else "B"
                 reason = f"ROUGE-L {first:.3f} vs {second:.3f} against the reference"
