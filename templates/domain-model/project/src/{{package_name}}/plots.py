@@ -64,7 +64,7 @@ def plot_reliability(
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
     edges = np.linspace(0, 1, bins + 1)
-    for system in ("logreg", "hgb", "hgb_isotonic"):
+    for system in ("logreg", "logreg_oversample", "hgb", "hgb_isotonic", "logreg_isotonic"):
         if system not in probabilities:
             continue
         y, p = _pooled(labels[system]), _pooled(probabilities[system])
