@@ -70,9 +70,7 @@ def segments(dataset: Dataset, column: str | None = None) -> Segments:
     levels = dataset.categories.get(column)
     if levels is None:
         return _terciles(column, values)
-    labels = np.array(
-        ["missing" if np.isnan(v) else levels[int(v)] for v in values], dtype=object
-    )
+    labels = np.array(["missing" if np.isnan(v) else levels[int(v)] for v in values], dtype=object)
     return Segments(column, labels, {_key(str(v)): f"{column} = {v}" for v in set(labels)})
 
 
@@ -82,6 +80,13 @@ def _metric(name: str, y: np.ndarray, p: np.ndarray, flagged: np.ndarray) -> flo
     if name == "recall":
         return float(flagged[y == 1].mean()) if y.any() else float("nan")
     return float(flagged[y == 0].mean()) if (y == 0).any() else float("nan")
+
+
+def _on_rows(
+    name: str, y: np.ndarray, p: np.ndarray, flagged: np.ndarray
+) -> Callable[[np.ndarray], float]:
+    """Metric `name` as a function of the row indices a bootstrap draws."""
+    return lambda idx: _metric(name, y[idx], p[idx], flagged[idx])
 
 
 def slice_metrics(
@@ -104,9 +109,7 @@ def slice_metrics(
             "positives": (int(ys.sum()),) * 3,
         }
         for name in SLICE_METRICS:
-            statistic: Callable[[np.ndarray], float] = lambda idx, n=name: _metric(
-                n, ys[idx], ps[idx], fs[idx]
-            )
+            statistic = _on_rows(name, ys, ps, fs)
             value = statistic(np.arange(len(rows)))
             low, high = bootstrap_interval(statistic, len(rows), seed, resamples)
             values[name] = (value, low, high)
