@@ -57,6 +57,8 @@ def _terciles(name: str, values: np.ndarray) -> Segments:
 def segments(dataset: Dataset, column: str | None = None) -> Segments:
     """The segment of each row of `dataset` (see the module docstring for the choice)."""
     if dataset.kind == "text":
+        if column not in (None, "words"):
+            raise DataError(f"--slice-column {column!r}: text is sliced by its length, 'words'")
         words = np.array([len(str(text).split()) for text in dataset.X], dtype=float)
         return _terciles("words", words)
     names = dataset.feature_names
