@@ -5,7 +5,7 @@ long tickets). The segment column is `--slice-column`, else the dataset's first 
 column with 2-12 levels, else a column named like age or amount, else the first numeric
 column; numeric columns are cut into terciles (low, mid, high). Metrics come from the pooled
 out-of-fold test predictions, with decisions at each fold's own threshold; the 95% intervals
-are percentile bootstraps over the segment's rows (stats.bootstrap_interval).
+are percentile bootstraps over the segment's rows (stats.bootstrap_statistic_ci).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 
 from .data import DataError, Dataset
 from .metrics import average_precision
-from .stats import bootstrap_interval
+from .stats import bootstrap_statistic_ci
 
 __all__ = ["SLICE_METRICS", "Segments", "segments", "slice_metrics"]
 
@@ -113,7 +113,7 @@ def slice_metrics(
         for name in SLICE_METRICS:
             statistic = _on_rows(name, ys, ps, fs)
             value = statistic(np.arange(len(rows)))
-            low, high = bootstrap_interval(statistic, len(rows), seed, resamples)
+            low, high = bootstrap_statistic_ci(statistic, len(rows), resamples=resamples, seed=seed)
             values[name] = (value, low, high)
         out[_key(str(level))] = values
     return out

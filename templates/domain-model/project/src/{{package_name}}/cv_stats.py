@@ -5,26 +5,18 @@ paired t-test over folds is overconfident (it rejects "no difference" far too of
 Bengio (2003, "Inference for the generalization error", Machine Learning 52) inflate the
 variance of the mean difference from s^2 / k to (1 / k + n_test / n_train) * s^2. With
 n_test / n_train = 0 the test is the ordinary paired t-test (scipy.stats.ttest_rel), which the
-tests check. Also here: Holm's adjustment for several comparisons, and a percentile
-bootstrap for intervals of statistics over rows (slice metrics).
+tests check. Holm's adjustment and bootstrap intervals are in the shared stats.py.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as _stats
 
-__all__ = [
-    "TestResult",
-    "bootstrap_interval",
-    "corrected_interval",
-    "corrected_paired_ttest",
-    "holm",
-]
+__all__ = ["TestResult", "corrected_interval", "corrected_paired_ttest"]
 
 
 @dataclass(frozen=True)
@@ -72,34 +64,3 @@ def corrected_interval(
         _corrected_variance(values, test_train_ratio)
     )
     return float(values.mean() - half), float(values.mean() + half)
-
-
-def bootstrap_interval(
-    statistic: Callable[[np.ndarray], float],
-    n: int,
-    seed: int,
-    resamples: int = 1000,
-    level: float = 0.95,
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of `statistic(rows)` over `n` rows resampled with
-    replacement; resamples where the statistic is undefined (NaN) are left out."""
-    rng = np.random.default_rng(seed)
-    draws = np.array([statistic(rng.integers(0, n, n)) for _ in range(resamples)], dtype=float)
-    draws = draws[np.isfinite(draws)]
-    if len(draws) == 0:
-        return float("nan"), float("nan")
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(draws, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjustment of p-values (family-wise error), in the input order."""
-    order = np.argsort(p_values, kind="stable")
-    m = len(p_values)
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
-        adjusted[i] = running
-    return [float(v) for v in adjusted]
