@@ -74,7 +74,7 @@ def _default_client() -> Any:
         s3={"addressing_style": "path"} if custom else {},
         retries={"max_attempts": 5, "mode": "standard"},
     )
-    return boto3.client("s3", config=config)
+    return boto3.client("s3", endpoint_url=custom or None, config=config)  # any boto3 >= 1.28
 
 
 class S3ArtifactStore:
