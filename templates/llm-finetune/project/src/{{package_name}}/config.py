@@ -14,6 +14,8 @@ class EvalConfig:
 
     out: Path = Path("results")
     seed: int = 0
+    # "extract" (message to a JSON label) or "classify" (message to one intent name).
+    task: str = "extract"
     # --quick: 16 test and 64 training messages, 2 epochs, 200 resamples, 10 timed requests;
     # the same code path, for CI and the smoke tests.
     quick: bool = False
@@ -25,6 +27,12 @@ class EvalConfig:
     # context to stay small; more shots cost prompt tokens on every message.
     shots: int = 3
     data: Path | None = None  # a folder of train/validation/test .jsonl or .csv; default shipped
+    # A Hugging Face dataset by name (e.g. PolyAI/banking77 with --task classify): downloads,
+    # so only when asked; its test split is kept, validation is drawn from train by the seed.
+    hf: str | None = None
+    # Also run every local system under constrained decoding (outputs limited to the label set)
+    # and report validity and accuracy with and without it; costs one more pass per system.
+    constrained: bool = True
     epochs: int = 8
     max_new_tokens: int = 32  # a label is about 18 tokens (tiny tokenizer), 25 for SmolLM2's
     resamples: int = 1000  # bootstrap resamples for intervals and the paired test

@@ -25,7 +25,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from .data import ALLOWED, FIELDS, Example, load_split
+from .data import EXTRACT, Example, Task, fingerprint, load_split
 
 TINY = "tiny"
 REAL_DEFAULT = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -65,13 +65,13 @@ def _device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def tokenizer_corpus(rows: list[Example]) -> list[str]:
-    """What the tiny tokenizer is trained on: the prompts' fixed text, messages and labels."""
-    from .prompts import SYSTEM_PROMPT
+def tokenizer_corpus(rows: list[Example], task: Task = EXTRACT) -> list[str]:
+    """What the tiny tokenizer is trained on: the prompts' fixed text, messages and answers."""
+    from .prompts import instruction, retry_suffix
 
-    corpus = [SYSTEM_PROMPT, "System: User: Assistant:"]
-    corpus += [row.text for row in rows] + [row.label_json() for row in rows]
-    corpus += [json.dumps({f: v}) for f in FIELDS for v in ALLOWED[f]]
+    corpus = [instruction(task), retry_suffix(task), "System: User: Assistant:"]
+    corpus += [row.text for row in rows] + [task.answer(row.label) for row in rows]
+    corpus += [json.dumps({f: v}) for f in task.fields for v in task.allowed[f]]
     return corpus
 
 
@@ -114,9 +114,13 @@ def _to(model: Any, device: torch.device) -> Any:
     return model.to(device)
 
 
-def build_tiny(seed: int = 0) -> LoadedModel:
-    """The offline model: random weights (seeded), a tokenizer trained on the train split."""
-    tokenizer = train_tiny_tokenizer(tokenizer_corpus(load_split("train")))
+def build_tiny(
+    seed: int = 0, task: Task = EXTRACT, train: list[Example] | None = None
+) -> LoadedModel:
+    """The offline model: random weights (seeded), a tokenizer trained on the train split
+    (the task's shipped one unless `train` is given)."""
+    rows = train if train is not None else load_split("train", task=task.name)
+    tokenizer = train_tiny_tokenizer(tokenizer_corpus(rows, task))
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         bos_token_id=tokenizer.bos_token_id,
@@ -131,16 +135,19 @@ def build_tiny(seed: int = 0) -> LoadedModel:
     model.eval()
     device = _device()
     digest = hashlib.sha256(
-        json.dumps([TINY, TINY_CONFIG, seed, len(tokenizer)]).encode()
+        json.dumps([TINY, TINY_CONFIG, seed, task.name, fingerprint(rows)]).encode()
     ).hexdigest()[:12]
     return LoadedModel(TINY, _to(model, device), tokenizer, device, digest)
 
 
-def load_model(name: str, seed: int = 0) -> LoadedModel:
-    """`tiny` (offline, random) or a Hugging Face model id (downloaded on first use)."""
+def load_model(
+    name: str, seed: int = 0, task: Task = EXTRACT, train: list[Example] | None = None
+) -> LoadedModel:
+    """`tiny` (offline, random; its tokenizer learns `task`'s text) or a Hugging Face model id
+    (downloaded on first use)."""
     set_threads(name)
     if name == TINY:
-        return build_tiny(seed)
+        return build_tiny(seed, task, train)
     device = _device()
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)

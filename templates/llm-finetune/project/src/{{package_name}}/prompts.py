@@ -1,4 +1,4 @@
-"""The prompts: one instruction, zero or k worked examples, the message to extract from.
+"""The prompts: one instruction per task, zero or k worked examples, then the message.
 
 Every system sees the same instruction, so the systems differ only in what the comparison is
 about (examples in the prompt, or weights fine-tuned). A model with a chat template (every
@@ -15,27 +15,47 @@ from collections.abc import Sequence
 
 from transformers import PreTrainedTokenizerBase
 
-from .data import ALLOWED, FIELDS, Example
-
-SYSTEM_PROMPT = (
-    "Extract the support request as a JSON object with keys "
-    + ", ".join(FIELDS)
-    + ". "
-    + " ".join(f"{field}: one of {', '.join(values)}." for field, values in ALLOWED.items())
-    + " Answer with the JSON object only."
-)
-RETRY_SUFFIX = "Reply with one JSON object and nothing else."
+from .data import EXTRACT, Example, Task
 
 Message = dict[str, str]
 
 
-def messages_for(text: str, shots: Sequence[Example] = (), *, retry: bool = False) -> list[Message]:
+def instruction(task: Task) -> str:
+    """The system prompt: the output format and every allowed value."""
+    if task.is_classify:
+        return (
+            "Classify the customer message into exactly one of these intents: "
+            + ", ".join(task.classes)
+            + ". Answer with the intent name only."
+        )
+    return (
+        "Extract the support request as a JSON object with keys "
+        + ", ".join(task.fields)
+        + ". "
+        + " ".join(f"{field}: one of {', '.join(task.allowed[field])}." for field in task.fields)
+        + " Answer with the JSON object only."
+    )
+
+
+SYSTEM_PROMPT = instruction(EXTRACT)
+
+
+def retry_suffix(task: Task) -> str:
+    """What the retry adds to the message when the first answer was not a label."""
+    if task.is_classify:
+        return "Reply with one intent name from the list and nothing else."
+    return "Reply with one JSON object and nothing else."
+
+
+def messages_for(
+    text: str, shots: Sequence[Example] = (), *, task: Task = EXTRACT, retry: bool = False
+) -> list[Message]:
     """The chat messages: instruction, k (user, assistant) example pairs, then `text`."""
-    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    messages: list[Message] = [{"role": "system", "content": instruction(task)}]
     for shot in shots:
         messages.append({"role": "user", "content": shot.text})
-        messages.append({"role": "assistant", "content": shot.label_json()})
-    content = f"{text}\n{RETRY_SUFFIX}" if retry else text
+        messages.append({"role": "assistant", "content": task.answer(shot.label)})
+    content = f"{text}\n{retry_suffix(task)}" if retry else text
     messages.append({"role": "user", "content": content})
     return messages
 
@@ -52,7 +72,8 @@ def render(tokenizer: PreTrainedTokenizerBase, messages: Sequence[Message]) -> s
 
 
 def choose_shots(train: Sequence[Example], k: int, seed: int) -> list[Example]:
-    """k training examples, fixed by `seed` (one per intent first, so the examples vary)."""
+    """k training examples, fixed by `seed` (one per value of the first field first, so the
+    examples cover different intents or classes)."""
     if k <= 0:
         return []
     rng = random.Random(seed)
@@ -61,9 +82,10 @@ def choose_shots(train: Sequence[Example], k: int, seed: int) -> list[Example]:
     chosen: list[Example] = []
     seen: set[str] = set()
     for row in pool:
-        if row.label["intent"] not in seen and len(chosen) < k:
+        first = next(iter(row.label.values()))
+        if first not in seen and len(chosen) < k:
             chosen.append(row)
-            seen.add(row.label["intent"])
+            seen.add(first)
     for row in pool:
         if len(chosen) >= k:
             break
@@ -72,9 +94,10 @@ def choose_shots(train: Sequence[Example], k: int, seed: int) -> list[Example]:
     return chosen
 
 
-def fingerprint(shots: Sequence[Example] = ()) -> str:
-    """A short hash of the instruction and the examples: a changed prompt is a new result."""
-    digest = hashlib.sha256(SYSTEM_PROMPT.encode())
+def fingerprint(shots: Sequence[Example] = (), task: Task = EXTRACT) -> str:
+    """A short hash of the instruction, the retry text and the examples: a changed prompt is a
+    new result."""
+    digest = hashlib.sha256((instruction(task) + retry_suffix(task)).encode())
     for shot in shots:
-        digest.update(shot.text.encode() + shot.label_json().encode())
+        digest.update(shot.text.encode() + task.answer(shot.label).encode())
     return digest.hexdigest()[:12]
