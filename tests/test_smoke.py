@@ -143,9 +143,18 @@ def interpreter(version: str) -> str:
     return sys.executable
 
 
+# Commands run inside generated projects: a relative PYTHONPATH (PYTHONPATH=src from a worktree)
+# would point into the project instead of at this checkout's scaffold.
+ENVIRONMENT = dict(os.environ)
+if ENVIRONMENT.get("PYTHONPATH"):
+    ENVIRONMENT["PYTHONPATH"] = os.pathsep.join(
+        str(Path(entry).resolve()) for entry in ENVIRONMENT["PYTHONPATH"].split(os.pathsep)
+    )
+
+
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, check=False, env={**os.environ, **env}
+        args, cwd=cwd, capture_output=True, text=True, check=False, env={**ENVIRONMENT, **env}
     )
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return done
