@@ -64,6 +64,7 @@ class Decision:
     started: list[Running] = field(default_factory=list)
     backfilled: list[str] = field(default_factory=list)
     head: str | None = None
+    head_gpus: int = 0
     reservation_s: float | None = None
 
 
@@ -236,12 +237,12 @@ class Scheduler:
                         decision.started.append(self.occupy(job, tuple(gids), now))
                         taken.append(i)
                         continue
+                decision.head, decision.head_gpus = job.id, job.gpus
                 if not self.backfill:
-                    decision.head = job.id
                     break
                 head = job
                 reservation_s, reserved = self._head_reservation(job, now)
-                decision.head, decision.reservation_s = job.id, reservation_s
+                decision.reservation_s = reservation_s
                 for gid in reserved:
                     reserved_per_node[self._node_of[gid]] += 1
                 continue
