@@ -165,7 +165,7 @@ class Store:
         self,
         job_id: str,
         gpus: list[int],
-        pid: int,
+        pid: int | None,
         pid_start: str | None,
         log_path: Path,
         now: float,
