@@ -365,7 +365,12 @@ class Manager:
         from .tracking import log_job
 
         try:
-            log_job(self.store.get(job_id), self.store.attempts(job_id), self.tracking_uri or "")
+            log_job(
+                self.store.get(job_id),
+                self.store.attempts(job_id),
+                self.tracking_uri or "",
+                {gpu.gid: gpu.node for gpu in self.inventory.gpus},
+            )
         except Exception as error:  # the job's own state is already committed
             print(f"warning: tracking job {job_id} failed: {error}", file=sys.stderr)
 
