@@ -218,32 +218,40 @@ def test_generated_project_passes_its_own_checks(
 
 
 SHARED_JOBS = {"lint", "test", "docker"}
-EXTRA_INSTALL = re.compile(r'^python -m pip install -e "\.\[([\w,-]+)\]"$')
-SYSTEM_PACKAGES = re.compile(r"^sudo apt-get ")
+EDITABLE_INSTALL = re.compile(r'^python -m pip install -e ("?\.(\[[\w,-]+\])?"?)$')
+SKIPPED_STEPS = (
+    re.compile(r"^sudo apt-get "),  # system packages: .ci/run installs them
+    re.compile(r"^python -m pip install .* --(extra-)?index-url "),  # e.g. CPU torch: PyPI here
+)
 
 
 def run_extra_ci_jobs(project: Path, python: str) -> None:
-    """Mirror each job the template adds to its CI (heavy extras: Spark, PostgreSQL with
-    pgvector...) in the variant's venv: its extras installed, its tests run. System packages
-    come from .ci/run, and services are started by the tests themselves, as in the test job."""
+    """Mirror each job a template adds to its own CI (heavy extras such as Spark, a regression
+    gate, a benchmark smoke run) in the variant's venv: its installs and its python commands,
+    whose tests may not skip. System packages come from .ci/run; services are started by the
+    tests themselves, as in the test job, so a job with `services` runs without its env."""
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
     for name, job in workflow["jobs"].items():
         if name in SHARED_JOBS:
             continue
-        for step in job["steps"]:
-            command = " ".join(step.get("run", "").split())
-            if not command or SYSTEM_PACKAGES.match(command):
+        env = {} if job.get("services") else {k: str(v) for k, v in job.get("env", {}).items()}
+        commands = [line.strip() for step in job["steps"] for line in step.get("run", "").splitlines()]
+        for command in filter(None, commands):
+            if any(pattern.match(command) for pattern in SKIPPED_STEPS):
                 continue
-            extras = EXTRA_INSTALL.match(command)
-            if extras:
-                spec = f".[{extras.group(1)}]"
+            editable = EDITABLE_INSTALL.match(command)
+            if editable:
+                spec = editable.group(1).strip('"')
                 run([tool("uv"), "pip", "install", "--quiet", "--python", python, "-e", spec], project)
-            elif command.startswith("python -m pytest"):
-                done = run([python, *shlex.split(command)[1:], "-p", "no:cacheprovider"], project, CI="true")
+                continue
+            assert command.startswith("python "), f"CI job {name}: cannot mirror step {command!r}"
+            args = [python, *shlex.split(command)[1:]]
+            if args[1:3] == ["-m", "pytest"]:
+                args += ["-p", "no:cacheprovider"]
+            done = run(args, project, **{**env, "CI": "true"})
+            if args[1:3] == ["-m", "pytest"]:
                 summary = done.stdout.strip().splitlines()[-1]
-                assert "skipped" not in summary, f"CI job {name} skipped tests its extras enable: {summary}"
-            else:
-                raise AssertionError(f"CI job {name}: the smoke test cannot mirror step {command!r}")
+                assert "skipped" not in summary, f"CI job {name} skipped tests: {summary}"
 
 
 def _free_port() -> int:
