@@ -39,6 +39,7 @@ from .store import CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED, TIMED_OUT, Jo
 
 if TYPE_CHECKING:
     from .ray_executor import RayAttempt, RayExecutor
+    from .tracking import Tracker
 
 PACKAGE = __name__.rsplit(".", 1)[0]
 
@@ -97,6 +98,7 @@ class Manager:
         kill_grace_s: float = 5.0,
         poll_s: float = 0.1,
         tracking_uri: str | None = None,
+        tracking_poll_s: float = 1.0,
         executor: RayExecutor | None = None,
     ) -> None:
         self.state_dir = state_dir
@@ -105,8 +107,15 @@ class Manager:
         self.scheduler = Scheduler(inventory, config or SchedulerConfig(user_gpu_quota=0))
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.kill_grace_s, self.poll_s = kill_grace_s, poll_s
-        # With a tracking URI (and the `tracking` extra), each ended job becomes an MLflow run.
+        # With a tracking URI (and the `tracking` extra), a tracker thread of its own mirrors
+        # every job into a live MLflow run; the scheduling loop never waits for it.
         self.tracking_uri = tracking_uri
+        self.tracker: Tracker | None = None
+        if tracking_uri:
+            from .tracking import Tracker
+
+            node_of = {gpu.gid: gpu.node for gpu in inventory.gpus}
+            self.tracker = Tracker(state_dir, tracking_uri, node_of, poll_s=tracking_poll_s)
         # None: attempts run as local subprocesses; else as Ray tasks.
         self.executor = executor
         self.attempts: dict[str, Attempt] = {}
@@ -159,10 +168,13 @@ class Manager:
         self._thread.start()
 
     def stop(self) -> None:
+        """End the loop, then the tracker (after its final pass; bounded if MLflow stalls)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.tracker is not None:
+            self.tracker.stop()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -196,6 +208,8 @@ class Manager:
         with self._lock:
             if not self._recovered:
                 self.recover()
+            if self.tracker is not None:
+                self.tracker.start()  # no-op once it runs
             now = time.time() if now is None else now
             self._watch(now)
             self._sync_queue(now)
@@ -357,22 +371,6 @@ class Manager:
             retry_at = now + delay
             reason += f"; retry {job.attempt} of {job.spec.max_retries} in {delay:g} s"
         self.store.finish_attempt(job.id, state, code, reason, now, retry_at)
-        if retry_at is None and self.tracking_uri:
-            self._track(job.id)
-
-    def _track(self, job_id: str) -> None:
-        """Log an ended job to MLflow; a tracking outage is reported, never fatal to the job."""
-        from .tracking import log_job
-
-        try:
-            log_job(
-                self.store.get(job_id),
-                self.store.attempts(job_id),
-                self.tracking_uri or "",
-                {gpu.gid: gpu.node for gpu in self.inventory.gpus},
-            )
-        except Exception as error:  # the job's own state is already committed
-            print(f"warning: tracking job {job_id} failed: {error}", file=sys.stderr)
 
     def wait(self, job_id: str, timeout_s: float = 60.0) -> Job:
         """Tick until `job_id` ends (for tests and the command line); return it."""
@@ -410,7 +408,13 @@ def add_manager_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tracking-uri",
         default=None,
-        help="log each ended job to MLflow here, e.g. sqlite:///jobs-state/mlflow.db",
+        help="mirror every job into a live MLflow run here, e.g. sqlite:///jobs-state/mlflow.db",
+    )
+    parser.add_argument(
+        "--tracking-poll",
+        type=float,
+        default=1.0,
+        help="seconds between the tracker's passes (its own thread, apart from scheduling)",
     )
 
 
@@ -434,5 +438,10 @@ def manager_from_args(args: argparse.Namespace) -> Manager:
         if not available():
             raise ValueError('--tracking-uri needs MLflow: pip install -e ".[tracking]"')
     return Manager(
-        args.state_dir, inventory, config, tracking_uri=args.tracking_uri, executor=executor
+        args.state_dir,
+        inventory,
+        config,
+        tracking_uri=args.tracking_uri,
+        tracking_poll_s=args.tracking_poll,
+        executor=executor,
     )
