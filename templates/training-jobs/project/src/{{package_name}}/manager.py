@@ -10,6 +10,11 @@ A manager killed with SIGKILL loses nothing: jobs run in their own session under
 which writes the exit code to a file. On restart, `recover()` re-attaches every RUNNING job
 whose process is still alive (same PID and start time) and finishes or requeues the others,
 so no job is lost and none runs twice at once.
+
+With a Ray executor (ray_executor.py) the same scheduler decides, and each attempt runs as a
+Ray task on the node it chose. Ray ends a driver's tasks when the driver dies, and the attempt
+dies with its task, so after a restart a Ray attempt is finished as lost (and retried as
+configured) rather than re-attached.
 """
 
 from __future__ import annotations
@@ -24,12 +29,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cluster import Inventory, cuda_visible_devices, discover
 from .config import ClusterConfig, SchedulerConfig
 from .scheduler import POLICIES, QueuedJob, Scheduler
 from .spec import JobSpec
 from .store import CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED, TIMED_OUT, Job, Store
+
+if TYPE_CHECKING:
+    from .ray_executor import RayAttempt, RayExecutor
+    from .tracking import Tracker
 
 PACKAGE = __name__.rsplit(".", 1)[0]
 
@@ -60,14 +70,16 @@ def alive(pid: int, start: str | None) -> bool:
 
 @dataclass
 class Attempt:
-    """A running attempt this manager watches: its own child, or a re-attached process."""
+    """A running attempt this manager watches: its own child, a re-attached process (pid only),
+    or a Ray task (`ray`)."""
 
     job_id: str
-    pid: int
+    pid: int | None
     started_at: float
     timeout_s: float
     exit_file: Path
     process: subprocess.Popen[bytes] | None
+    ray: RayAttempt | None = None
     stop_sent_at: float | None = None
     stop_reason: str | None = None
 
@@ -86,6 +98,8 @@ class Manager:
         kill_grace_s: float = 5.0,
         poll_s: float = 0.1,
         tracking_uri: str | None = None,
+        tracking_poll_s: float = 1.0,
+        executor: RayExecutor | None = None,
     ) -> None:
         self.state_dir = state_dir
         self.inventory = inventory
@@ -93,8 +107,17 @@ class Manager:
         self.scheduler = Scheduler(inventory, config or SchedulerConfig(user_gpu_quota=0))
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.kill_grace_s, self.poll_s = kill_grace_s, poll_s
-        # With a tracking URI (and the `tracking` extra), each ended job becomes an MLflow run.
+        # With a tracking URI (and the `tracking` extra), a tracker thread of its own mirrors
+        # every job into a live MLflow run; the scheduling loop never waits for it.
         self.tracking_uri = tracking_uri
+        self.tracker: Tracker | None = None
+        if tracking_uri:
+            from .tracking import Tracker
+
+            node_of = {gpu.gid: gpu.node for gpu in inventory.gpus}
+            self.tracker = Tracker(state_dir, tracking_uri, node_of, poll_s=tracking_poll_s)
+        # None: attempts run as local subprocesses; else as Ray tasks.
+        self.executor = executor
         self.attempts: dict[str, Attempt] = {}
         self._queued: set[str] = set()
         self._lock = threading.RLock()
@@ -106,6 +129,8 @@ class Manager:
     def submit(self, spec: JobSpec) -> Job:
         """Queue a job; rejects at once a job the inventory or the quota can never hold."""
         self.scheduler.check(self._queued_job_for(spec, "new", time.time()))
+        if self.executor is not None:
+            self.executor.check(spec.gpus)
         return self.store.add(spec)
 
     def cancel(self, job_id: str) -> Job:
@@ -143,10 +168,13 @@ class Manager:
         self._thread.start()
 
     def stop(self) -> None:
+        """End the loop, then the tracker (after its final pass; bounded if MLflow stalls)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.tracker is not None:
+            self.tracker.stop()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -180,6 +208,8 @@ class Manager:
         with self._lock:
             if not self._recovered:
                 self.recover()
+            if self.tracker is not None:
+                self.tracker.start()  # no-op once it runs
             now = time.time() if now is None else now
             self._watch(now)
             self._sync_queue(now)
@@ -230,6 +260,9 @@ class Manager:
             "PYTHONUNBUFFERED": "1",
         }
         command = [sys.executable, "-m", f"{PACKAGE}.runner", str(exit_file), "--"]
+        if self.executor is not None:
+            self._launch_on_ray(job, gids, [*command, *job.spec.entrypoint], env, log_path, now)
+            return
         with log_path.open("ab") as log:
             process = subprocess.Popen(
                 [*command, *job.spec.entrypoint],
@@ -250,15 +283,53 @@ class Manager:
             job_id, process.pid, now, job.spec.timeout_s, exit_file, process
         )
 
+    def _launch_on_ray(
+        self,
+        job: Job,
+        gids: tuple[int, ...],
+        command: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        now: float,
+    ) -> None:
+        assert self.executor is not None
+        node = self.inventory.gpus[gids[0]].node if gids else None  # CPU-only: any node
+        task = self.executor.launch(
+            command,
+            env,
+            log_path,
+            node=node,
+            gpus=len(gids),
+            cpus=job.spec.cpus,
+            memory_mb=job.spec.memory_mb,
+        )
+        exit_file = self._exit_file(job.id, job.attempt + 1)
+        if not self.store.mark_running(
+            job.id, list(gids), None, f"ray:{task.task_id}", log_path, now
+        ):
+            task.stop(force=True)  # cancelled meanwhile: never run it
+            self.scheduler.release(job.id)
+            return
+        self.attempts[job.id] = Attempt(
+            job.id, None, now, job.spec.timeout_s, exit_file, None, ray=task
+        )
+
     def _signal(self, attempt: Attempt, sig: signal.Signals) -> None:
+        if attempt.ray is not None:
+            attempt.ray.stop(force=sig == signal.SIGKILL)
+            return
+        assert attempt.pid is not None
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(attempt.pid, sig)
 
     def _watch(self, now: float) -> None:
         for job_id, attempt in list(self.attempts.items()):
-            if attempt.process is not None:
+            if attempt.ray is not None:
+                done = attempt.ray.done()
+            elif attempt.process is not None:
                 done = attempt.process.poll() is not None
             else:
+                assert attempt.pid is not None
                 done = not alive(attempt.pid, process_start(attempt.pid))
             job = self.store.get(job_id)
             if not done:
@@ -276,6 +347,8 @@ class Manager:
             code = self._read_exit(attempt.exit_file)
             if code is None and attempt.process is not None:
                 code = attempt.process.returncode
+            if code is None and attempt.ray is not None:
+                code = attempt.ray.exit_code()
             del self.attempts[job_id]
             self.scheduler.release(job_id)
             self._finish(job, code, now, attempt.stop_reason)
@@ -298,17 +371,6 @@ class Manager:
             retry_at = now + delay
             reason += f"; retry {job.attempt} of {job.spec.max_retries} in {delay:g} s"
         self.store.finish_attempt(job.id, state, code, reason, now, retry_at)
-        if retry_at is None and self.tracking_uri:
-            self._track(job.id)
-
-    def _track(self, job_id: str) -> None:
-        """Log an ended job to MLflow; a tracking outage is reported, never fatal to the job."""
-        from .tracking import log_job
-
-        try:
-            log_job(self.store.get(job_id), self.store.attempts(job_id), self.tracking_uri or "")
-        except Exception as error:  # the job's own state is already committed
-            print(f"warning: tracking job {job_id} failed: {error}", file=sys.stderr)
 
     def wait(self, job_id: str, timeout_s: float = 60.0) -> Job:
         """Tick until `job_id` ends (for tests and the command line); return it."""
@@ -333,19 +395,53 @@ def add_manager_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", choices=POLICIES, default="priority-backfill")
     parser.add_argument("--quota", type=int, default=0, help="GPUs per user at once (0: no cap)")
     parser.add_argument(
+        "--executor",
+        choices=("subprocess", "ray"),
+        default="subprocess",
+        help="run attempts as local processes, or as Ray tasks (the `ray` extra)",
+    )
+    parser.add_argument(
+        "--ray-address",
+        default=None,
+        help="a Ray cluster to join (ray://head:10001 or auto); default: a one-node Ray here",
+    )
+    parser.add_argument(
         "--tracking-uri",
         default=None,
-        help="log each ended job to MLflow here, e.g. sqlite:///jobs-state/mlflow.db",
+        help="mirror every job into a live MLflow run here, e.g. sqlite:///jobs-state/mlflow.db",
+    )
+    parser.add_argument(
+        "--tracking-poll",
+        type=float,
+        default=1.0,
+        help="seconds between the tracker's passes (its own thread, apart from scheduling)",
     )
 
 
 def manager_from_args(args: argparse.Namespace) -> Manager:
-    """A manager on NVML's GPUs when there are any, else on the simulated cluster asked for."""
+    """A manager on NVML's GPUs when there are any, else on the simulated cluster asked for;
+    with `--executor ray`, on the GPUs of the Ray cluster."""
     inventory = discover(ClusterConfig(nodes=args.nodes, gpus_per_node=args.gpus_per_node))
     config = SchedulerConfig(policy=args.policy, user_gpu_quota=args.quota)
+    executor = None
+    if args.executor == "ray":
+        from . import ray_executor
+
+        if not ray_executor.available():
+            raise ValueError('--executor ray needs Ray: pip install -e ".[ray]"')
+        simulated = None if inventory.source == "NVML" else args.gpus_per_node
+        ray_executor.connect(args.ray_address, simulated_gpus=simulated)
+        inventory, executor = ray_executor.inventory_from_ray()
     if args.tracking_uri:
         from .tracking import available
 
         if not available():
             raise ValueError('--tracking-uri needs MLflow: pip install -e ".[tracking]"')
-    return Manager(args.state_dir, inventory, config, tracking_uri=args.tracking_uri)
+    return Manager(
+        args.state_dir,
+        inventory,
+        config,
+        tracking_uri=args.tracking_uri,
+        tracking_poll_s=args.tracking_poll,
+        executor=executor,
+    )

@@ -64,6 +64,7 @@ class Decision:
     started: list[Running] = field(default_factory=list)
     backfilled: list[str] = field(default_factory=list)
     head: str | None = None
+    head_gpus: int = 0
     reservation_s: float | None = None
 
 
@@ -97,6 +98,9 @@ class Scheduler:
         self._node_of = {gpu.gid: gpu.node for gpu in inventory.gpus}
         self.node_size = inventory.gpus_per_node
         self.running: dict[str, Running] = {}
+        # (expected end, job id) of the running jobs, kept sorted: the order in which
+        # `reservation` frees their GPUs, without a sort per call.
+        self._by_end: list[tuple[float, str]] = []
         # The head's reservation depends only on the head and the running jobs: cache it
         # between passes in which nothing started or ended (e.g. passes after an arrival).
         self._version = 0
@@ -157,12 +161,14 @@ class Scheduler:
         self._version += 1
         running = Running(job, tuple(sorted(gids)), now)
         self.running[job.id] = running
+        bisect.insort(self._by_end, (running.expected_end_s, job.id))
         self.user_gpus[job.user] = self.user_gpus.get(job.user, 0) + job.gpus
         return running
 
     def release(self, job_id: str) -> Running:
         """Free the GPUs of a job that ended."""
         running = self.running.pop(job_id)
+        del self._by_end[bisect.bisect_left(self._by_end, (running.expected_end_s, job_id))]
         self._version += 1
         for gid in running.gids:
             self.free_by_node[self._node_of[gid]].add(gid)
@@ -178,7 +184,8 @@ class Scheduler:
         counts = list(self.free_count)
         when = now
         if not self._fits(job.gpus, counts):
-            for running in sorted(self.running.values(), key=lambda r: r.expected_end_s):
+            for _, job_id in self._by_end:
+                running = self.running[job_id]
                 for gid in running.gids:
                     counts[self._node_of[gid]] += 1
                 if self._fits(job.gpus, counts):
@@ -211,6 +218,8 @@ class Scheduler:
     def schedule(self, now: float) -> Decision:
         """Start every job the policy allows at time `now`; return what started."""
         decision = Decision()
+        if not any(self.free_count):
+            return decision  # nothing can start, and no GPU is free to strand
         taken: list[int] = []
         head: QueuedJob | None = None
         reserved: frozenset[int] = frozenset()
@@ -225,7 +234,7 @@ class Scheduler:
                 # Past the head, every job looked at counts toward the depth, also one skipped
                 # for its quota: a heavy user's thousand queued jobs must not make passes O(queue).
                 scanned += 1
-                if scanned > self.config.backfill_depth or not any(self.free_count):
+                if scanned > self.config.backfill_depth:
                     break
             if quota and user_gpus.get(job.user, 0) + job.gpus > quota:
                 continue
@@ -236,28 +245,37 @@ class Scheduler:
                         decision.started.append(self.occupy(job, tuple(gids), now))
                         taken.append(i)
                         continue
+                decision.head, decision.head_gpus = job.id, job.gpus
                 if not self.backfill:
-                    decision.head = job.id
                     break
                 head = job
                 reservation_s, reserved = self._head_reservation(job, now)
-                decision.head, decision.reservation_s = job.id, reservation_s
+                decision.reservation_s = reservation_s
                 for gid in reserved:
                     reserved_per_node[self._node_of[gid]] += 1
                 continue
-            gids = None
             if outside is None:
-                # Free GPUs outside the reservation, per node; recomputed after each start.
+                # Free GPUs outside the reservation, per node, and the largest gang each set
+                # could hold (one node's worth, or all of them for a multi-node gang); recomputed
+                # after each start. The scan visits up to backfill_depth jobs, so these few
+                # numbers, not a call per job, decide whether `place` is worth trying.
                 outside = [
                     free - len(reserved & self.free_by_node[n]) if reserved_per_node[n] else free
                     for n, free in enumerate(self.free_count)
                 ]
-            if self._fits(job.gpus, outside):
+                total_free = sum(self.free_count)
+                if not total_free:
+                    break
+                fit_outside = (max(outside), sum(outside))
+                fit_free = (max(self.free_count), total_free)
+            gids = None
+            multi_node = job.gpus > self.node_size
+            if job.gpus <= fit_outside[multi_node]:
                 gids = place(job.gpus, self.free_by_node, node_size=self.node_size, avoid=reserved)
             if (
                 gids is None
                 and now + job.limit_s <= reservation_s
-                and self._fits(job.gpus, self.free_count)
+                and job.gpus <= fit_free[multi_node]
             ):
                 gids = place(job.gpus, self.free_by_node, node_size=self.node_size)
             if gids is None:

@@ -13,6 +13,9 @@ Metrics (all from `SimResult`):
 - `jain_fairness` (1/n-1): Jain's index (Jain, Chiu, Hawe 1984) over users' mean bounded
   slowdown, (wait + run) / max(run, 10 s) (Feitelson 2001): 1 when every user waits alike
   relative to their job lengths.
+- `gpu_fragmentation` (0-1): stranded GPU-seconds / (GPUs x makespan), where a GPU is stranded
+  while it is free and the blocked head job asks for no more GPUs than are free: it waits only
+  because no node (or set of nodes) holds its whole gang on the free GPUs' placement.
 - `head_of_line_delays`: passes in which backfilled jobs pushed the head's reservation later
   (EASY backfill promises 0).
 """
@@ -43,6 +46,7 @@ class SimResult:
     gids: tuple[tuple[int, ...], ...]
     busy_times: np.ndarray
     busy_gpus: np.ndarray
+    stranded_gpus: np.ndarray
     total_gpus: int
     head_of_line_delays: int
 
@@ -69,6 +73,7 @@ def simulate(jobs: Sequence[TraceJob], inventory: Inventory, config: SchedulerCo
     completions: list[tuple[float, str]] = []
     times: list[float] = [jobs[order[0]].submit_s if jobs else 0.0]
     busy: list[int] = [0]
+    stranded: list[int] = [0]
     next_arrival = 0
     while next_arrival < len(order) or completions:
         arrival_t = jobs[order[next_arrival]].submit_s if next_arrival < len(order) else np.inf
@@ -78,12 +83,15 @@ def simulate(jobs: Sequence[TraceJob], inventory: Inventory, config: SchedulerCo
         while next_arrival < len(order) and jobs[order[next_arrival]].submit_s <= now:
             scheduler.submit(_queued(jobs[order[next_arrival]]))
             next_arrival += 1
-        for running in scheduler.schedule(now).started:
+        decision = scheduler.schedule(now)
+        for running in decision.started:
             i = index[running.job.id]
             starts[i], gids[i] = now, running.gids
             heapq.heappush(completions, (now + jobs[i].duration_s, running.job.id))
+        free = scheduler.free_gpus
         times.append(now)
-        busy.append(inventory.size - scheduler.free_gpus)
+        busy.append(inventory.size - free)
+        stranded.append(free if decision.head is not None and decision.head_gpus <= free else 0)
     if np.isnan(starts).any():
         raise RuntimeError("simulation ended with jobs that never started")
     return SimResult(
@@ -93,6 +101,7 @@ def simulate(jobs: Sequence[TraceJob], inventory: Inventory, config: SchedulerCo
         tuple(gids),
         np.array(times),
         np.array(busy),
+        np.array(stranded),
         inventory.size,
         scheduler.head_of_line_delays,
     )
@@ -136,9 +145,18 @@ def metrics(result: SimResult) -> dict[str, float]:
             values[name] = float(np.percentile(waits[group], 95))
     return values | {
         "makespan_s": makespan,
+        "gpu_fragmentation": _stranded_gpu_seconds(result) / (result.total_gpus * makespan)
+        if makespan > 0
+        else 0.0,
         "jain_fairness": jain_index(per_user),
         "head_of_line_delays": float(result.head_of_line_delays),
     }
+
+
+def _stranded_gpu_seconds(result: SimResult) -> float:
+    """Integral of the stranded-GPU step curve from the first event to the last completion."""
+    times = np.append(result.busy_times, result.ends.max())
+    return float(np.sum(result.stranded_gpus * np.diff(times)))
 
 
 def utilisation_curve(result: SimResult, bins: int = 200) -> tuple[np.ndarray, np.ndarray]:

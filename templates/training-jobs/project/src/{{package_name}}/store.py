@@ -154,6 +154,14 @@ class Store:
             rows = self._db.execute(query, (state, limit) if state else (limit,)).fetchall()
         return [_job(row) for row in rows]
 
+    def started(self) -> list[tuple[str, str]]:
+        """(id, state) of every job that has had an attempt, oldest first (cheap: no specs)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, state FROM jobs WHERE attempt > 0 ORDER BY submitted_at, id"
+            ).fetchall()
+        return [(row["id"], row["state"]) for row in rows]
+
     def attempts(self, job_id: str) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
@@ -165,7 +173,7 @@ class Store:
         self,
         job_id: str,
         gpus: list[int],
-        pid: int,
+        pid: int | None,
         pid_start: str | None,
         log_path: Path,
         now: float,
