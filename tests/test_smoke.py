@@ -28,8 +28,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,14 +186,28 @@ def test_every_case_generates_clean(copie: Any, case: dict[str, Any], fixture_te
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows], project)
 
 
+@pytest.fixture
+def venv_dir() -> Iterator[Path]:
+    """A folder for a variant's venv outside pytest's temporary root, which pytest keeps (and
+    restores) at mode 0700: services that run as another user, such as pgserver's PostgreSQL
+    when the tests run as root, must be able to read the packages installed in it."""
+    folder = Path(tempfile.mkdtemp(prefix="smoke-venv-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.parametrize("case", VARIANTS, ids=case_id)
 def test_generated_project_passes_its_own_checks(
-    copie: Any, case: dict[str, Any], tmp_path: Path, fixture_template_source: Path
+    copie: Any,
+    case: dict[str, Any],
+    tmp_path: Path,
+    venv_dir: Path,
+    fixture_template_source: Path,
 ) -> None:
     project = generate(copie, case, fixture_template_source)
     package = case.get("project_name", case["template"]).replace("-", "_")
     commit_as_generated(project)
-    venv = tmp_path / "venv"
+    venv = venv_dir / "venv"
     uv = tool("uv")
     run([uv, "venv", "--quiet", "--python", interpreter(case["python_version"]), str(venv)], project)
     python = str(venv / "bin/python")
