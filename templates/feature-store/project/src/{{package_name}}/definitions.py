@@ -20,7 +20,9 @@ import pyarrow.parquet as pq
 import yaml
 
 __all__ = [
+    "AGGREGATION_FUNCTIONS",
     "VALUE_TYPES",
+    "Aggregation",
     "DefinitionError",
     "Definitions",
     "Entity",
@@ -42,6 +44,9 @@ VALUE_TYPES: dict[str, tuple[str, ...]] = {
     "string": ("string", "large_string"),
     "bool": ("bool",),
 }
+
+# Sliding-window aggregates a feature view can declare (see `Aggregation`).
+AGGREGATION_FUNCTIONS = ("count", "sum", "mean")
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
@@ -82,6 +87,22 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Aggregation:
+    """A sliding-window aggregate per entity, served as feature `name` of its view.
+
+    At time t it covers the view's events with t - window <= event time <= t (both ends
+    included, like the TTL): `count` counts events; `sum` and `mean` use the non-null values of
+    the numeric feature `column` (sum of none is 0, mean of none is null). Every event counts,
+    including rows that tie on event time: aggregates describe events, not latest values.
+    """
+
+    name: str
+    function: str  # one of AGGREGATION_FUNCTIONS
+    window: timedelta
+    column: str | None = None  # a numeric feature of the view; not used by count
+
+
+@dataclass(frozen=True)
 class FeatureView:
     """Features of one entity read from one source, valid for `ttl` after their event time."""
 
@@ -93,9 +114,27 @@ class FeatureView:
     # None means values never expire.
     ttl: timedelta | None = timedelta(days=1)
     description: str = ""
+    # Windowed aggregates over the same rows, computed point-in-time offline and kept up to
+    # date incrementally online (store.py).
+    aggregations: tuple[Aggregation, ...] = ()
 
     def feature_names(self) -> list[str]:
+        """The latest-value features (the source's columns)."""
         return [f.name for f in self.features]
+
+    def aggregation_names(self) -> list[str]:
+        return [a.name for a in self.aggregations]
+
+    def output_names(self) -> list[str]:
+        """Every feature a `view:feature` reference may name."""
+        return self.feature_names() + self.aggregation_names()
+
+    def aggregation(self, name: str) -> Aggregation:
+        return _by_name(self.aggregations, name, f"aggregation of view {self.name!r}")
+
+    def max_window(self) -> timedelta:
+        """The longest aggregation window (how much history the online state keeps)."""
+        return max((a.window for a in self.aggregations), default=timedelta(0))
 
 
 @dataclass(frozen=True)
@@ -133,6 +172,12 @@ class Definitions:
         for v in self.feature_views:
             d = asdict(v)
             d["ttl"] = None if v.ttl is None else v.ttl.total_seconds()
+            if v.aggregations:
+                d["aggregations"] = [
+                    {**asdict(a), "window": a.window.total_seconds()} for a in v.aggregations
+                ]
+            else:
+                del d["aggregations"]  # registries written before aggregations stay unchanged
             views.append(d)
         doc = {
             "entities": [asdict(e) for e in self.entities],
@@ -163,6 +208,9 @@ class Definitions:
                     for f in raw
                 )
                 v["ttl"] = parse_duration(v.get("ttl", 86400))
+                v["aggregations"] = tuple(
+                    _aggregation(a, v.get("name")) for a in v.get("aggregations") or []
+                )
                 views.append(FeatureView(**v))
             return cls(
                 entities=tuple(Entity(**e) for e in doc.get("entities") or []),
@@ -175,6 +223,19 @@ class Definitions:
             )
         except (TypeError, KeyError) as exc:
             raise DefinitionError(f"malformed definition: {exc}") from exc
+
+
+def _aggregation(doc: Any, view: object) -> Aggregation:
+    if isinstance(doc, Aggregation):
+        return doc
+    doc = dict(doc)
+    window = parse_duration(doc.get("window"))
+    if window is None:
+        raise DefinitionError(
+            f"feature view {view!r}: aggregation {doc.get('name')!r} needs a window"
+        )
+    doc["window"] = window
+    return Aggregation(**doc)
 
 
 def _by_name(items: tuple[Any, ...], name: str, kind: str) -> Any:
@@ -274,8 +335,9 @@ def validate(defs: Definitions, repo: Path | None = None) -> list[str]:
             problems.append(f"{where}: unknown source {v.source!r} (valid: {valid})")
         if not v.features:
             problems.append(f"{where}: has no features")
-        for dup in _duplicates(v.feature_names()):
+        for dup in _duplicates(v.feature_names() + v.aggregation_names()):
             problems.append(f"{where}: duplicate feature {dup!r}")
+        problems.extend(_check_aggregations(v))
         for f in v.features:
             if f.dtype not in VALUE_TYPES:
                 problems.append(
@@ -294,11 +356,33 @@ def validate(defs: Definitions, repo: Path | None = None) -> list[str]:
             view_name, _, feat = ref.partition(":")
             if view_name not in views:
                 problems.append(f"feature service {s.name!r}: unknown feature view in {ref!r}")
-            elif feat not in views[view_name].feature_names():
-                valid = ", ".join(views[view_name].feature_names())
+            elif feat not in views[view_name].output_names():
+                valid = ", ".join(views[view_name].output_names())
                 problems.append(
                     f"feature service {s.name!r}: unknown feature {ref!r} (valid: {valid})"
                 )
+    return problems
+
+
+def _check_aggregations(v: FeatureView) -> list[str]:
+    problems: list[str] = []
+    numeric = [f.name for f in v.features if f.dtype in ("int64", "float64")]
+    for a in v.aggregations:
+        where = f"feature view {v.name!r}: aggregation {a.name!r}"
+        if not _NAME.match(a.name):
+            problems.append(f"{where}: name is not a valid identifier")
+        if a.function not in AGGREGATION_FUNCTIONS:
+            problems.append(
+                f"{where}: unknown function {a.function!r} "
+                f"(valid: {', '.join(AGGREGATION_FUNCTIONS)})"
+            )
+        if a.window <= timedelta(0):
+            problems.append(f"{where}: window must be positive")
+        if a.function != "count" and a.column not in numeric:
+            problems.append(
+                f"{where}: column {a.column!r} is not a numeric feature of the view "
+                f"(valid: {', '.join(numeric) or 'none'})"
+            )
     return problems
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .definitions import Definitions, Entity, FeatureView, FileSource, source_files
+from .definitions import Aggregation, Definitions, Entity, FeatureView, FileSource, source_files
 from .timeutil import normalize_column, now_micros
 
 __all__ = ["PUSH_CREATED_COLUMN", "OfflineStore", "ViewRows"]
@@ -176,7 +177,36 @@ class OfflineStore:
         frame = out[keys].copy()
         frame["_entity_ts"] = out[timestamp_column]
         frame["_row_id"] = range(len(frame))
+        latest = {v.name: [f for f in wanted[v.name] if f in v.feature_names()] for v in views}
+        con = self._connect()
+        try:
+            con.register("entity_frame", frame)
+            parts = []
+            if any(latest.values()):
+                sql = self._latest_sql(
+                    defs, [v for v in views if latest[v.name]], latest, full_feature_names
+                )
+                parts.append(con.execute(sql).df())
+            for v in views:
+                aggs = [v.aggregation(f) for f in wanted[v.name] if f not in latest[v.name]]
+                if aggs:
+                    sql = self._window_sql(defs, v, aggs, full_feature_names)
+                    parts.append(con.execute(sql).df())
+        finally:
+            con.close()
+        feats_df = pd.concat([p.drop(columns="_row_id") for p in parts], axis=1)[names]
+        feats_df.index = out.index
+        out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
+        return pd.concat([out, feats_df], axis=1)
 
+    def _latest_sql(
+        self,
+        defs: Definitions,
+        views: list[FeatureView],
+        wanted: dict[str, list[str]],
+        full_feature_names: bool,
+    ) -> str:
+        """The ASOF join of `entity_rows` with each view's latest row, ordered by _row_id."""
         ctes = ["entity_rows AS (SELECT * FROM entity_frame)"]
         selects = ["e._row_id"]
         joins = []
@@ -206,20 +236,53 @@ class OfflineStore:
             for f in wanted[v.name]:
                 name = f"{v.name}__{f}" if full_feature_names else f
                 selects.append(f"CASE WHEN {fresh} THEN v{i}.{_q(f)} END AS {_q(name)}")
-        sql = (
+        return (
             f"WITH {', '.join(ctes)} SELECT {', '.join(selects)} FROM entity_rows e "
             f"{' '.join(joins)} ORDER BY e._row_id"
         )
-        con = self._connect()
-        try:
-            con.register("entity_frame", frame)
-            feats_df = con.execute(sql).df()
-        finally:
-            con.close()
-        feats_df = feats_df.drop(columns="_row_id")
-        feats_df.index = out.index
-        out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
-        return pd.concat([out, feats_df], axis=1)
+
+    def _window_sql(
+        self, defs: Definitions, view: FeatureView, aggs: list[Aggregation], full: bool
+    ) -> str:
+        """Sliding-window aggregates at each entity row, ordered by _row_id.
+
+        Events and entity rows are unioned per key and ordered by time; a RANGE window of each
+        aggregation's width ending at an entity row (peers included) covers exactly the events
+        with t - window <= event time <= t. Entity rows carry nulls, which count and sum skip.
+        """
+        key = _q(defs.entity(view.entity).join_key)
+        columns = sorted({a.column for a in aggs if a.function != "count" and a.column})
+        alias = {c: f"_c{i}" for i, c in enumerate(columns)}
+        widest = max(_us(a.window) for a in aggs)
+        events = (
+            f"SELECT {key}, _event_ts AS _ts, 0 AS _kind, NULL::BIGINT AS _row_id, 1 AS _one"
+            + "".join(f", CAST({_q(c)} AS DOUBLE) AS {alias[c]}" for c in columns)
+            + f" FROM ({self.view_sql(defs, view)}) "
+            "WHERE _event_ts <= (SELECT max(_entity_ts) FROM entity_frame) AND _event_ts >= "
+            f"(SELECT min(_entity_ts) FROM entity_frame) - to_microseconds({widest}::BIGINT)"
+        )
+        probes = (
+            f"SELECT {key}, _entity_ts, 1, _row_id, NULL::INTEGER"
+            + ", NULL::DOUBLE" * len(columns)
+            + " FROM entity_frame"
+        )
+        exprs = []
+        for a in aggs:
+            over = (
+                f"OVER (PARTITION BY {key} ORDER BY _ts RANGE BETWEEN "
+                f"to_microseconds({_us(a.window)}::BIGINT) PRECEDING AND CURRENT ROW)"
+            )
+            name = _q(f"{view.name}__{a.name}" if full else a.name)
+            if a.function == "count":
+                exprs.append(f"count(_one) {over} AS {name}")
+            elif a.function == "sum":
+                exprs.append(f"coalesce(sum({alias[str(a.column)]}) {over}, 0.0) AS {name}")
+            else:
+                exprs.append(f"avg({alias[str(a.column)]}) {over} AS {name}")
+        return (
+            f"SELECT * EXCLUDE (_kind) FROM (SELECT _kind, _row_id, {', '.join(exprs)} FROM "
+            f"({events} UNION ALL {probes})) WHERE _kind = 1 ORDER BY _row_id"
+        )
 
     def latest_rows(
         self, defs: Definitions, view: FeatureView, start_us: int | None, end_us: int
@@ -247,6 +310,29 @@ class OfflineStore:
             created_us=[None if r[2] is None else int(r[2]) for r in rows],
             values=[dict(zip(feats, r[3:], strict=True)) for r in rows],
         )
+
+    def window_events(
+        self, defs: Definitions, view: FeatureView, columns: list[str], end_us: int
+    ) -> dict[Any, list[list[Any]]]:
+        """Per key, its events up to `end` within the longest window of its newest one, as
+        [event_us, *columns] in time order: the online window state (`windows.py`)."""
+        key = _q(defs.entity(view.entity).join_key)
+        cols = "".join(f", CAST({_q(c)} AS DOUBLE)" for c in columns)
+        sql = (
+            f"SELECT {key}, epoch_us(_event_ts){cols} FROM ({self.view_sql(defs, view)}) "
+            f"WHERE _event_ts <= make_timestamp({int(end_us)}) QUALIFY _event_ts >= "
+            f"max(_event_ts) OVER (PARTITION BY {key}) - "
+            f"to_microseconds({_us(view.max_window())}::BIGINT) ORDER BY {key}, _event_ts"
+        )
+        con = self._connect()
+        try:
+            rows = con.execute(sql).fetchall()
+        finally:
+            con.close()
+        events: dict[Any, list[list[Any]]] = {}
+        for r in rows:
+            events.setdefault(r[0], []).append([int(r[1]), *r[2:]])
+        return events
 
     def count_rows(self, defs: Definitions, view: FeatureView) -> int:
         con = self._connect()
@@ -282,7 +368,11 @@ class OfflineStore:
 
 def _ttl_us(view: FeatureView) -> int:
     assert view.ttl is not None
-    return int(view.ttl.total_seconds() * 1_000_000)
+    return _us(view.ttl)
+
+
+def _us(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
 
 
 def prepare_entity_df(
