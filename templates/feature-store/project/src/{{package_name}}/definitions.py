@@ -30,6 +30,7 @@ __all__ = [
     "FeatureView",
     "Field",
     "FileSource",
+    "OnDemandView",
     "definitions_from",
     "load_definitions",
     "parse_duration",
@@ -138,6 +139,31 @@ class FeatureView:
 
 
 @dataclass(frozen=True)
+class OnDemandView:
+    """Features computed at request time from request data and stored features.
+
+    `function` ("module:function") takes a pandas DataFrame with one row per entity row and
+    a column per `request_fields` entry and per `sources` feature (named by the feature alone)
+    and returns a DataFrame with the `features` columns, row for row. The training-set builder
+    calls it on the point-in-time joined frame (request fields come from the entity
+    dataframe), the online endpoint on each request, so both compute features the same way.
+    """
+
+    name: str
+    sources: tuple[str, ...]  # "view:feature" references of stored features it reads
+    request_fields: tuple[Field, ...]
+    features: tuple[Field, ...]
+    function: str
+    description: str = ""
+
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    def output_names(self) -> list[str]:
+        return self.feature_names()
+
+
+@dataclass(frozen=True)
 class FeatureService:
     """A named list of `view:feature` references that a model consumes."""
 
@@ -153,6 +179,7 @@ class Definitions:
     sources: tuple[FileSource, ...] = ()
     feature_views: tuple[FeatureView, ...] = ()
     feature_services: tuple[FeatureService, ...] = ()
+    on_demand_views: tuple[OnDemandView, ...] = ()
 
     def entity(self, name: str) -> Entity:
         return _by_name(self.entities, name, "entity")
@@ -165,6 +192,10 @@ class Definitions:
 
     def service(self, name: str) -> FeatureService:
         return _by_name(self.feature_services, name, "feature service")
+
+    def on_demand(self, name: str) -> OnDemandView | None:
+        """The on-demand view called `name`, or None when it is not one."""
+        return next((o for o in self.on_demand_views if o.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (TTL in seconds) used by the registry and for diffs."""
@@ -187,6 +218,8 @@ class Definitions:
                 {"name": s.name, "features": list(s.features)} for s in self.feature_services
             ],
         }
+        if self.on_demand_views:  # registries written before on-demand views stay unchanged
+            doc["on_demand_views"] = [asdict(o) for o in self.on_demand_views]
         normalised: dict[str, Any] = json.loads(json.dumps(doc))  # tuples -> lists, as stored
         return normalised
 
@@ -195,7 +228,13 @@ class Definitions:
         """Build definitions from the YAML/JSON form; raises DefinitionError on bad shape."""
         if not isinstance(doc, dict):
             raise DefinitionError("definitions must be a mapping with entities, sources, ...")
-        unknown = set(doc) - {"entities", "sources", "feature_views", "feature_services"}
+        unknown = set(doc) - {
+            "entities",
+            "sources",
+            "feature_views",
+            "on_demand_views",
+            "feature_services",
+        }
         if unknown:
             raise DefinitionError(f"unknown top-level keys: {', '.join(sorted(unknown))}")
         try:
@@ -220,9 +259,24 @@ class Definitions:
                     FeatureService(name=s["name"], features=tuple(s["features"]))
                     for s in doc.get("feature_services") or []
                 ),
+                on_demand_views=tuple(
+                    OnDemandView(
+                        **{
+                            **o,
+                            "sources": tuple(o["sources"]),
+                            "request_fields": _fields(o.get("request_fields") or []),
+                            "features": _fields(o["features"]),
+                        }
+                    )
+                    for o in doc.get("on_demand_views") or []
+                ),
             )
         except (TypeError, KeyError) as exc:
             raise DefinitionError(f"malformed definition: {exc}") from exc
+
+
+def _fields(raw: list[Any]) -> tuple[Field, ...]:
+    return tuple(Field(name=f["name"], dtype=f["dtype"]) if isinstance(f, dict) else f for f in raw)
 
 
 def _aggregation(doc: Any, view: object) -> Aggregation:
@@ -310,6 +364,7 @@ def validate(defs: Definitions, repo: Path | None = None) -> list[str]:
         ("entity", defs.entities),
         ("source", defs.sources),
         ("feature view", defs.feature_views),
+        ("on-demand view", defs.on_demand_views),
         ("feature service", defs.feature_services),
     ):
         for dup in _duplicates([i.name for i in items]):
@@ -351,16 +406,46 @@ def validate(defs: Definitions, repo: Path | None = None) -> list[str]:
         if repo is not None and v.entity in entities and v.source in sources:
             problems.extend(_check_schema(v, entities[v.entity], sources[v.source], repo))
 
+    problems.extend(_check_on_demand(defs, views))
+    views_and_odvs: dict[str, FeatureView | OnDemandView] = dict(views)
+    views_and_odvs.update({o.name: o for o in defs.on_demand_views})
     for s in defs.feature_services:
         for ref in s.features:
             view_name, _, feat = ref.partition(":")
-            if view_name not in views:
+            if view_name not in views_and_odvs:
                 problems.append(f"feature service {s.name!r}: unknown feature view in {ref!r}")
-            elif feat not in views[view_name].output_names():
-                valid = ", ".join(views[view_name].output_names())
+            elif feat not in views_and_odvs[view_name].output_names():
+                valid = ", ".join(views_and_odvs[view_name].output_names())
                 problems.append(
                     f"feature service {s.name!r}: unknown feature {ref!r} (valid: {valid})"
                 )
+    return problems
+
+
+def _check_on_demand(defs: Definitions, views: dict[str, FeatureView]) -> list[str]:
+    problems: list[str] = []
+    for o in defs.on_demand_views:
+        where = f"on-demand view {o.name!r}"
+        if o.name in views:
+            problems.append(f"{where}: a feature view has the same name")
+        module, _, func = o.function.partition(":")
+        if not module or not func:
+            problems.append(f"{where}: function {o.function!r} must be 'module:function'")
+        inputs = [f.name for f in o.request_fields]
+        for ref in o.sources:
+            view_name, _, feat = ref.partition(":")
+            if view_name not in views or feat not in views[view_name].output_names():
+                problems.append(f"{where}: unknown source feature {ref!r}")
+            inputs.append(feat)
+        for dup in _duplicates(inputs):
+            problems.append(f"{where}: input {dup!r} is given twice")
+        if not o.features:
+            problems.append(f"{where}: has no features")
+        for f in (*o.request_fields, *o.features):
+            if f.dtype not in VALUE_TYPES:
+                problems.append(f"{where}: {f.name!r} has unknown dtype {f.dtype!r}")
+            if not _NAME.match(f.name):
+                problems.append(f"{where}: name {f.name!r} is not a valid identifier")
     return problems
 
 
@@ -414,9 +499,12 @@ def _check_schema(v: FeatureView, e: Entity, s: FileSource, repo: Path) -> list[
     return problems
 
 
-def definitions_from(*items: Entity | FileSource | FeatureView | FeatureService) -> Definitions:
+def definitions_from(
+    *items: Entity | FileSource | FeatureView | FeatureService | OnDemandView,
+) -> Definitions:
     """Group a flat list of definition objects (the "in code" style) into `Definitions`."""
     return Definitions(
+        on_demand_views=tuple(i for i in items if isinstance(i, OnDemandView)),
         entities=tuple(i for i in items if isinstance(i, Entity)),
         sources=tuple(i for i in items if isinstance(i, FileSource)),
         feature_views=tuple(i for i in items if isinstance(i, FeatureView)),
