@@ -60,12 +60,31 @@ class DefinitionError(ValueError):
 
 @dataclass(frozen=True)
 class Entity:
-    """A thing features describe (a driver, a user), identified by one join key column."""
+    """A thing features describe (a driver, a user), identified by one or more key columns.
+
+    Several keys identify one entity together (a driver in a city): `join_key=("driver_id",
+    "city")` with `value_type=("int64", "string")`, or one type for all of them.
+    """
 
     name: str
-    join_key: str
-    value_type: str = "int64"  # int64 or string: online keys are normalised to this type
+    join_key: str | tuple[str, ...]
+    # int64 or string, one for all keys or one per key: online keys are normalised to it.
+    value_type: str | tuple[str, ...] = "int64"
     description: str = ""
+
+    def join_keys(self) -> list[str]:
+        """The key columns, in their declared order."""
+        return [self.join_key] if isinstance(self.join_key, str) else list(self.join_key)
+
+    def key_types(self) -> list[tuple[str, str]]:
+        """(column, value type) per key column."""
+        names = self.join_keys()
+        types = (
+            [self.value_type] * len(names)
+            if isinstance(self.value_type, str)
+            else list(self.value_type)
+        )
+        return list(zip(names, types, strict=False))
 
 
 @dataclass(frozen=True)
@@ -252,7 +271,7 @@ class Definitions:
                 )
                 views.append(FeatureView(**v))
             return cls(
-                entities=tuple(Entity(**e) for e in doc.get("entities") or []),
+                entities=tuple(_entity(e) for e in doc.get("entities") or []),
                 sources=tuple(FileSource(**s) for s in doc.get("sources") or []),
                 feature_views=tuple(views),
                 feature_services=tuple(
@@ -273,6 +292,12 @@ class Definitions:
             )
         except (TypeError, KeyError) as exc:
             raise DefinitionError(f"malformed definition: {exc}") from exc
+
+
+def _entity(doc: dict[str, Any]) -> Entity:
+    # YAML and JSON give lists; the dataclass holds tuples (several join keys).
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()}
+    return Entity(**fields)
 
 
 def _fields(raw: list[Any]) -> tuple[Field, ...]:
@@ -374,8 +399,15 @@ def validate(defs: Definitions, repo: Path | None = None) -> list[str]:
                 problems.append(f"{kind} name {item.name!r} is not a valid identifier")
 
     for e in defs.entities:
-        if e.value_type not in ("int64", "string"):
+        types = [e.value_type] if isinstance(e.value_type, str) else list(e.value_type)
+        if any(t not in ("int64", "string") for t in types):
             problems.append(f"entity {e.name!r}: value_type must be int64 or string")
+        if not isinstance(e.value_type, str) and len(types) != len(e.join_keys()):
+            problems.append(
+                f"entity {e.name!r}: {len(e.join_keys())} join keys but {len(types)} value types"
+            )
+        if not e.join_keys() or _duplicates(e.join_keys()):
+            problems.append(f"entity {e.name!r}: join keys must be distinct and at least one")
     entities = {e.name: e for e in defs.entities}
     sources = {s.name: s for s in defs.sources}
     views = {v.name: v for v in defs.feature_views}
@@ -479,7 +511,7 @@ def _check_schema(v: FeatureView, e: Entity, s: FileSource, repo: Path) -> list[
     cols = {name: schema.field(name).type for name in schema.names}
     where = f"feature view {v.name!r} (source {s.name!r})"
     problems: list[str] = []
-    expected: list[tuple[str, str]] = [(e.join_key, e.value_type)]
+    expected: list[tuple[str, str]] = e.key_types()
     expected += [(f.name, f.dtype) for f in v.features if f.dtype in VALUE_TYPES]
     for col, dtype in expected:
         if col not in cols:

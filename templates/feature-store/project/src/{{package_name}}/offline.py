@@ -125,17 +125,19 @@ class OfflineStore:
             created_sql = (
                 f"CAST({_q(created)} AS TIMESTAMP)" if created in names else "NULL::TIMESTAMP"
             )
-            cols = [
-                f"CAST({_q(entity.join_key)} AS {_SQL_TYPES[entity.value_type]}) "
-                f"AS {_q(entity.join_key)}",
-                f"CAST({_q(source.timestamp_field)} AS TIMESTAMP) AS _event_ts",
-                f"{created_sql} AS _created_ts",
-                f"{i} AS _file",
-                "file_row_number AS _row",
-            ] + [
-                f"CAST({_q(f.name)} AS {_SQL_TYPES[f.dtype]}) AS {_q(f.name)}"
-                for f in view.features
-            ]
+            cols = (
+                [f"CAST({_q(k)} AS {_SQL_TYPES[t]}) AS {_q(k)}" for k, t in entity.key_types()]
+                + [
+                    f"CAST({_q(source.timestamp_field)} AS TIMESTAMP) AS _event_ts",
+                    f"{created_sql} AS _created_ts",
+                    f"{i} AS _file",
+                    "file_row_number AS _row",
+                ]
+                + [
+                    f"CAST({_q(f.name)} AS {_SQL_TYPES[f.dtype]}) AS {_q(f.name)}"
+                    for f in view.features
+                ]
+            )
             selects.append(
                 f"SELECT {', '.join(cols)} FROM read_parquet({_lit(path)}, file_row_number = true)"
             )
@@ -173,7 +175,7 @@ class OfflineStore:
                     out[f"{v.name}__{f}" if full_feature_names else f] = pd.Series(dtype=object)
             out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
             return out
-        keys = [e.join_key for e in entities.values()]
+        keys = list(dict.fromkeys(k for e in entities.values() for k in e.join_keys()))
         frame = out[keys].copy()
         frame["_entity_ts"] = out[timestamp_column]
         frame["_row_id"] = range(len(frame))
@@ -211,7 +213,8 @@ class OfflineStore:
         selects = ["e._row_id"]
         joins = []
         for i, v in enumerate(views):
-            key = _q(defs.entity(v.entity).join_key)
+            keys = defs.entity(v.entity).join_keys()
+            key = ", ".join(map(_q, keys))
             feats = ", ".join(_q(f) for f in wanted[v.name])
             window = (
                 "WHERE _event_ts <= (SELECT max(_entity_ts) FROM entity_rows)"
@@ -226,7 +229,9 @@ class OfflineStore:
                 "ORDER BY _created_ts DESC NULLS LAST, _file DESC, _row DESC) = 1)"
             )
             joins.append(
-                f"ASOF LEFT JOIN v{i} ON e.{key} = v{i}.{key} AND e._entity_ts >= v{i}._event_ts"
+                f"ASOF LEFT JOIN v{i} ON "
+                + "".join(f"e.{_q(k)} = v{i}.{_q(k)} AND " for k in keys)
+                + f"e._entity_ts >= v{i}._event_ts"
             )
             fresh = (
                 "TRUE"
@@ -250,7 +255,7 @@ class OfflineStore:
         aggregation's width ending at an entity row (peers included) covers exactly the events
         with t - window <= event time <= t. Entity rows carry nulls, which count and sum skip.
         """
-        key = _q(defs.entity(view.entity).join_key)
+        key = ", ".join(map(_q, defs.entity(view.entity).join_keys()))
         columns = sorted({a.column for a in aggs if a.function != "count" and a.column})
         alias = {c: f"_c{i}" for i, c in enumerate(columns)}
         widest = max(_us(a.window) for a in aggs)
@@ -287,8 +292,12 @@ class OfflineStore:
     def latest_rows(
         self, defs: Definitions, view: FeatureView, start_us: int | None, end_us: int
     ) -> ViewRows:
-        """Per entity key, the winning row with start <= event time <= end (start None: all)."""
-        key = _q(defs.entity(view.entity).join_key)
+        """Per entity key, the winning row with start <= event time <= end (start None: all).
+
+        A key is a value, or a tuple of values for an entity with several join keys.
+        """
+        nk = len(defs.entity(view.entity).join_keys())
+        key = ", ".join(map(_q, defs.entity(view.entity).join_keys()))
         feats = [f.name for f in view.features]
         lower = "" if start_us is None else f"AND _event_ts >= make_timestamp({int(start_us)})"
         sql = (
@@ -305,10 +314,10 @@ class OfflineStore:
             con.close()
         return ViewRows(
             view=view.name,
-            keys=[r[0] for r in rows],
-            event_us=[int(r[1]) for r in rows],
-            created_us=[None if r[2] is None else int(r[2]) for r in rows],
-            values=[dict(zip(feats, r[3:], strict=True)) for r in rows],
+            keys=[r[0] if nk == 1 else tuple(r[:nk]) for r in rows],
+            event_us=[int(r[nk]) for r in rows],
+            created_us=[None if r[nk + 1] is None else int(r[nk + 1]) for r in rows],
+            values=[dict(zip(feats, r[nk + 2 :], strict=True)) for r in rows],
         )
 
     def window_events(
@@ -316,7 +325,8 @@ class OfflineStore:
     ) -> dict[Any, list[list[Any]]]:
         """Per key, its events up to `end` within the longest window of its newest one, as
         [event_us, *columns] in time order: the online window state (`windows.py`)."""
-        key = _q(defs.entity(view.entity).join_key)
+        nk = len(defs.entity(view.entity).join_keys())
+        key = ", ".join(map(_q, defs.entity(view.entity).join_keys()))
         cols = "".join(f", CAST({_q(c)} AS DOUBLE)" for c in columns)
         sql = (
             f"SELECT {key}, epoch_us(_event_ts){cols} FROM ({self.view_sql(defs, view)}) "
@@ -331,7 +341,8 @@ class OfflineStore:
             con.close()
         events: dict[Any, list[list[Any]]] = {}
         for r in rows:
-            events.setdefault(r[0], []).append([int(r[1]), *r[2:]])
+            k = r[0] if nk == 1 else tuple(r[:nk])
+            events.setdefault(k, []).append([int(r[nk]), *r[nk + 1 :]])
         return events
 
     def count_rows(self, defs: Definitions, view: FeatureView) -> int:
@@ -381,7 +392,7 @@ def prepare_entity_df(
     """Check the join keys and timestamp column exist; normalise types (timestamps to UTC)."""
     if not isinstance(entity_df, pd.DataFrame):
         raise TypeError("entity_df must be a pandas DataFrame")
-    missing = [e.join_key for e in entities if e.join_key not in entity_df.columns]
+    missing = [k for e in entities for k in e.join_keys() if k not in entity_df.columns]
     if timestamp_column not in entity_df.columns:
         missing.append(timestamp_column)
     if missing:
@@ -392,19 +403,18 @@ def prepare_entity_df(
     out = entity_df.copy()
     out[timestamp_column] = normalize_column(out[timestamp_column], timestamp_column)
     for e in entities:
-        out[e.join_key] = coerce_keys(out[e.join_key], e)
+        for key, value_type in e.key_types():
+            out[key] = coerce_keys(out[key], key, value_type, e.name)
     return out
 
 
-def coerce_keys(values: pd.Series, entity: Entity) -> pd.Series:
+def coerce_keys(values: pd.Series, key: str, value_type: str, entity: str) -> pd.Series:
     """Join key values as int64 or string, with a clear error for nulls or wrong types."""
     if values.isna().any():
-        raise ValueError(f"join key {entity.join_key!r} has missing values")
-    if entity.value_type == "string":
+        raise ValueError(f"join key {key!r} has missing values")
+    if value_type == "string":
         return values.astype(str)
     try:
         return values.astype("int64")
     except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"join key {entity.join_key!r} must be integers (entity {entity.name!r} is int64)"
-        ) from exc
+        raise ValueError(f"join key {key!r} must be integers (entity {entity!r} is int64)") from exc

@@ -39,19 +39,22 @@ class LogRow:
 
 def read_log(
     files: Sequence[Path],
-    key: str,
+    key: str | Sequence[str],
     timestamp: str,
     created: Sequence[str],
     features: Sequence[str],
 ) -> list[LogRow]:
-    """Rows of the Parquet files in order; `created` lists candidate created-column names."""
+    """Rows of the Parquet files in order; `created` lists candidate created-column names.
+
+    With several key columns a row's key is the tuple of their values.
+    """
     rows: list[LogRow] = []
     for path in files:
         for rec in pq.read_table(path).to_pylist():
             created_ts = next((rec[c] for c in created if c in rec), None)
             rows.append(
                 LogRow(
-                    key=rec[key],
+                    key=rec[key] if isinstance(key, str) else tuple(rec[k] for k in key),
                     event_ts=_naive_utc(rec[timestamp]),
                     created_ts=None if created_ts is None else _naive_utc(created_ts),
                     position=len(rows),

@@ -90,7 +90,7 @@ class SparkOfflineEngine:
                 else F.lit(None).cast("timestamp")
             )
             cols = [
-                F.col(entity.join_key).cast(_SPARK_TYPES[entity.value_type]).alias(entity.join_key),
+                *[F.col(k).cast(_SPARK_TYPES[t]).alias(k) for k, t in entity.key_types()],
                 F.col(source.timestamp_field).cast("timestamp").alias("_event_ts"),
                 created_col.alias("_created_ts"),
                 F.lit(i).alias("_file"),
@@ -119,7 +119,7 @@ class SparkOfflineEngine:
         views = [defs.view(name) for name in wanted]
         entities = {v.entity: defs.entity(v.entity) for v in views}
         out = prepare_entity_df(entity_df, list(entities.values()), timestamp_column)
-        keys = [e.join_key for e in entities.values()]
+        keys = list(dict.fromkeys(k for e in entities.values() for k in e.join_keys()))
         frame = out[keys].copy()
         # As integer microseconds: no time zone guess on the way into Spark.
         frame["_entity_us"] = out[timestamp_column].astype("int64")
@@ -132,12 +132,12 @@ class SparkOfflineEngine:
             )
             result = rows.select("_row_id")
             for v in views:
-                key = defs.entity(v.entity).join_key
+                key = defs.entity(v.entity).join_keys()
                 feats = wanted[v.name]
                 names = [f"{v.name}__{f}" if full_feature_names else f for f in feats]
                 names_all += names
                 raw = self._view_rows(defs, v)
-                tie = Window.partitionBy(key, "_event_ts").orderBy(
+                tie = Window.partitionBy(*key, "_event_ts").orderBy(
                     F.col("_created_ts").desc_nulls_last(),
                     F.col("_file").desc(),
                     F.col("_row").desc(),
@@ -146,7 +146,7 @@ class SparkOfflineEngine:
                     raw.withColumn("_rank", F.row_number().over(tie))
                     .where("_rank = 1")
                     .select(
-                        key,
+                        *key,
                         F.col("_event_ts").alias("_ts"),
                         F.lit(0).alias("_kind"),
                         F.lit(None).cast("long").alias("_row_id"),
@@ -156,14 +156,14 @@ class SparkOfflineEngine:
                     )
                 )
                 probe = rows.select(
-                    key,
+                    *key,
                     F.col("_entity_ts").alias("_ts"),
                     F.lit(1).alias("_kind"),
                     F.col("_row_id").cast("long"),
                     F.lit(None).cast(best.schema["_feat"].dataType).alias("_feat"),
                 )
                 carry = (
-                    Window.partitionBy(key)
+                    Window.partitionBy(*key)
                     .orderBy("_ts", "_kind")
                     .rowsBetween(Window.unboundedPreceding, 0)
                 )
