@@ -5,10 +5,11 @@
 
 Same rules as `offline.py` (latest event time at or before the entity time, within the TTL;
 ties on event time broken by created time, missing counts as oldest, then later file, then later
-row; windowed aggregates over a range window per key), computed without a range join, so it scales with a cluster: per view, the winning row of
-each (key, event time) is kept; feature rows and entity rows are unioned and sorted by key and
-time (feature rows first on equal times); `last(..., ignorenulls)` over that order carries the
-latest feature row forward to each entity row; the TTL check then nulls stale values. Master:
+row; windowed aggregates over a range window per key), computed without a range join, so it
+scales with a cluster: per view, the winning row of each (key, event time) is kept; feature rows
+and entity rows are unioned and sorted by key and time (feature rows first on equal times);
+`last(..., ignorenulls)` over that order carries the latest feature row forward to each entity
+row; the TTL check then nulls stale values. Master:
 `spark_master` in the repository's config.yaml, else SPARK_MASTER, else `local[2]`.
 """
 
