@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,19 @@ SHARED_SOURCES |= {
     f"src/{{{{package_name}}}}/{module}.py.jinja": f"src/{module}.py.jinja"
     for module in ("__main__", "cli", "web", "browser", "testing", "progress", "results", "report")
 }
+# Shared parts a template takes when it needs them, always as a pair: the paired statistics and
+# their tests (every template that compares systems with a paired test).
+OPTIONAL_SHARED_PAIRS = [
+    {
+        "src/{{package_name}}/stats.py.jinja": "src/stats.py.jinja",
+        "tests/test_stats.py.jinja": "tests/test_stats.py.jinja",
+    },
+]
+# Names whose definition belongs to a shared module: a template defining one again duplicates it.
+SHARED_DEFINITIONS = re.compile(
+    r"^def (fill_readme)\(",
+    re.MULTILINE,
+)
 EXTENDED = {
     "README.md.jinja": "README.md.jinja",
     "pyproject.toml.jinja": "pyproject.toml.jinja",
@@ -97,6 +111,12 @@ def test_shared_parts_are_one_line_includes(template: str) -> None:
         assert path.is_file(), f"{template} lacks {name}"
         expected = f'{{% include "templates/_shared/{shared}" %}}\n'
         assert path.read_text() == expected, f"{template}/{name} must be exactly {expected!r}"
+    for pair in OPTIONAL_SHARED_PAIRS:
+        present = [name for name in pair if (root / name).is_file()]
+        assert present in ([], list(pair)), f"{template} must take both or neither of {list(pair)}"
+        for name in present:
+            expected = f'{{% include "templates/_shared/{pair[name]}" %}}\n'
+            assert (root / name).read_text() == expected, f"{template}/{name} must be exactly {expected!r}"
     gitignore = (root / ".gitignore.jinja").read_text()
     assert gitignore.startswith('{% include "templates/_shared/gitignore.jinja" %}\n')
     dockerfile = (root / "Dockerfile.jinja").read_text()
@@ -116,13 +136,14 @@ def test_shared_parts_are_one_line_includes(template: str) -> None:
 @pytest.mark.parametrize("template", [*TEMPLATES, FIXTURE])
 def test_no_template_reimplements_a_shared_part(template: str) -> None:
     package = project_root(template) / "src/{{package_name}}"
-    own_reports = [
+    shared = {"report.py.jinja", "cli.py.jinja", "stats.py.jinja"}
+    own = [
         p.relative_to(package).as_posix()
         for p in package.rglob("*.py*")
-        if p.name not in {"report.py.jinja", "cli.py.jinja"}
-        and ("def fill_readme" in p.read_text() or "add_subparsers" in p.read_text())
+        if p.name not in shared
+        and (SHARED_DEFINITIONS.search(p.read_text()) or "add_subparsers" in p.read_text())
     ]
-    assert own_reports == [], f"{template} re-implements the shared report or command line: {own_reports}"
+    assert own == [], f"{template} re-implements a shared part (stats, report or command line): {own}"
 
 
 def file_set(project: Path) -> list[str]:
