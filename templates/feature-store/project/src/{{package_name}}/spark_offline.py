@@ -66,6 +66,9 @@ class SparkOfflineEngine:
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
+                # pandas writes nanosecond timestamps, which Spark refuses to read as
+                # timestamps; read them as integers and convert (`_timestamp`).
+                .config("spark.sql.legacy.parquet.nanosAsLong", "true")
                 .getOrCreate()
             )
             self._spark.sparkContext.setLogLevel("ERROR")
@@ -87,13 +90,11 @@ class SparkOfflineEngine:
         for i, path in enumerate(files):
             df = self.spark.read.parquet(str(path))
             created_col = (
-                F.col(created).cast("timestamp")
-                if created in df.columns
-                else F.lit(None).cast("timestamp")
+                _timestamp(df, created) if created in df.columns else F.lit(None).cast("timestamp")
             )
             cols = [
                 *[F.col(k).cast(_SPARK_TYPES[t]).alias(k) for k, t in entity.key_types()],
-                F.col(source.timestamp_field).cast("timestamp").alias("_event_ts"),
+                _timestamp(df, source.timestamp_field).alias("_event_ts"),
                 created_col.alias("_created_ts"),
                 F.lit(i).alias("_file"),
                 # Row order within a file: ids grow with the (ordered) splits of one file.
@@ -256,3 +257,14 @@ class SparkOfflineEngine:
 
 def _us(delta: timedelta) -> int:
     return delta // timedelta(microseconds=1)
+
+
+def _timestamp(df: Any, column: str) -> Any:
+    """A timestamp column; nanosecond Parquet timestamps arrive as integers (see the session's
+    nanosAsLong) and are truncated to microseconds, as DuckDB reads them."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType
+
+    if isinstance(df.schema[column].dataType, LongType):
+        return F.timestamp_micros(F.floor(F.col(column) / 1000).cast("long"))
+    return F.col(column).cast("timestamp")
