@@ -14,21 +14,33 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .definitions import Definitions, Entity, FeatureView, FileSource, source_files
+from .definitions import Aggregation, Definitions, Entity, FeatureView, FileSource, source_files
 from .timeutil import normalize_column, now_micros
 
 __all__ = ["PUSH_CREATED_COLUMN", "OfflineStore", "ViewRows"]
 
 # Column holding the ingestion time of pushed rows when the source declares no created column.
 PUSH_CREATED_COLUMN = "_created_timestamp"
+
+# The tie-break order of feature rows as one comparable struct, and an entity row's bound.
+_ORDER = (
+    "{'t': _event_ts, 'c': coalesce(_created_ts, '-infinity'::TIMESTAMP), "
+    "'f': _file::BIGINT, 'r': _row::BIGINT}"
+)
+_PROBE = (
+    "{'t': _entity_ts, 'c': 'infinity'::TIMESTAMP, "
+    "'f': 9223372036854775807::BIGINT, 'r': 9223372036854775807::BIGINT}"
+)
 
 _SQL_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR", "bool": "BOOLEAN"}
 
@@ -57,9 +69,14 @@ class OfflineStore:
 
     def __init__(self, repo: str | Path) -> None:
         self.repo = Path(repo)
+        self._db: duckdb.DuckDBPyConnection | None = None
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
+        """A fresh connection (cursor) to one in-memory database opened on first use: opening
+        a database costs ~0.1 s, a cursor almost nothing, and cursors are thread-safe."""
+        if self._db is None:
+            self._db = duckdb.connect()
+        con = self._db.cursor()
         con.execute("SET TimeZone = 'UTC'")
         threads = os.environ.get("FEATURE_STORE_DUCKDB_THREADS")
         if threads:
@@ -124,17 +141,19 @@ class OfflineStore:
             created_sql = (
                 f"CAST({_q(created)} AS TIMESTAMP)" if created in names else "NULL::TIMESTAMP"
             )
-            cols = [
-                f"CAST({_q(entity.join_key)} AS {_SQL_TYPES[entity.value_type]}) "
-                f"AS {_q(entity.join_key)}",
-                f"CAST({_q(source.timestamp_field)} AS TIMESTAMP) AS _event_ts",
-                f"{created_sql} AS _created_ts",
-                f"{i} AS _file",
-                "file_row_number AS _row",
-            ] + [
-                f"CAST({_q(f.name)} AS {_SQL_TYPES[f.dtype]}) AS {_q(f.name)}"
-                for f in view.features
-            ]
+            cols = (
+                [f"CAST({_q(k)} AS {_SQL_TYPES[t]}) AS {_q(k)}" for k, t in entity.key_types()]
+                + [
+                    f"CAST({_q(source.timestamp_field)} AS TIMESTAMP) AS _event_ts",
+                    f"{created_sql} AS _created_ts",
+                    f"{i} AS _file",
+                    "file_row_number AS _row",
+                ]
+                + [
+                    f"CAST({_q(f.name)} AS {_SQL_TYPES[f.dtype]}) AS {_q(f.name)}"
+                    for f in view.features
+                ]
+            )
             selects.append(
                 f"SELECT {', '.join(cols)} FROM read_parquet({_lit(path)}, file_row_number = true)"
             )
@@ -172,31 +191,71 @@ class OfflineStore:
                     out[f"{v.name}__{f}" if full_feature_names else f] = pd.Series(dtype=object)
             out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
             return out
-        keys = [e.join_key for e in entities.values()]
+        keys = list(dict.fromkeys(k for e in entities.values() for k in e.join_keys()))
         frame = out[keys].copy()
         frame["_entity_ts"] = out[timestamp_column]
         frame["_row_id"] = range(len(frame))
+        stamps = frame["_entity_ts"].astype("int64")  # datetime64[us]: microseconds
+        reach = (int(stamps.min()), int(stamps.max()))
+        latest = {v.name: [f for f in wanted[v.name] if f in v.feature_names()] for v in views}
+        con = self._connect()
+        try:
+            con.register("entity_frame", frame)
+            parts = []
+            if any(latest.values()):
+                joined = [v for v in views if latest[v.name]]
+                sql = self._latest_sql(defs, joined, latest, full_feature_names, reach)
+                parts.append(con.execute(sql).df())
+            for v in views:
+                aggs = [v.aggregation(f) for f in wanted[v.name] if f not in latest[v.name]]
+                if aggs:
+                    sql = self._window_sql(defs, v, aggs, full_feature_names, reach)
+                    parts.append(con.execute(sql).df())
+        finally:
+            con.close()
+        # Each part comes back in join order: put it in entity row order by its _row_id
+        # (a scatter in NumPy, cheaper than an ORDER BY in the query).
+        ordered = []
+        for part in parts:
+            at = np.empty(len(part), dtype="int64")
+            at[part["_row_id"].to_numpy()] = np.arange(len(part))
+            ordered.append(part.drop(columns="_row_id").iloc[at].reset_index(drop=True))
+        feats_df = pd.concat(ordered, axis=1)[names]
+        feats_df.index = out.index
+        out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
+        return pd.concat([out, feats_df], axis=1)
 
-        ctes = ["entity_rows AS (SELECT * FROM entity_frame)"]
+    def _latest_sql(
+        self,
+        defs: Definitions,
+        views: list[FeatureView],
+        wanted: dict[str, list[str]],
+        full_feature_names: bool,
+        reach: tuple[int, int],
+    ) -> str:
+        """The ASOF join of `entity_rows` with each view's latest row (with _row_id).
+
+        Ties on event time are broken inside the join, not by a de-duplication pass before it
+        (which cost more than the join): the ASOF inequality compares the struct (event time,
+        created time or -infinity, file, row), which orders rows exactly as the tie-break rule
+        does, against (entity time, +infinity, ...), so the greatest row at or before the
+        entity time is the winner.
+        """
+        ctes = ["entity_rows AS (SELECT *, " + _PROBE + " AS _probe FROM entity_frame)"]
         selects = ["e._row_id"]
         joins = []
         for i, v in enumerate(views):
-            key = _q(defs.entity(v.entity).join_key)
+            keys = defs.entity(v.entity).join_keys()
+            key = ", ".join(map(_q, keys))
             feats = ", ".join(_q(f) for f in wanted[v.name])
-            window = (
-                "WHERE _event_ts <= (SELECT max(_entity_ts) FROM entity_rows)"
-                if v.ttl is None
-                else "WHERE _event_ts <= (SELECT max(_entity_ts) FROM entity_rows) AND "
-                f"_event_ts >= (SELECT min(_entity_ts) FROM entity_rows) - "
-                f"to_microseconds({_ttl_us(v)}::BIGINT)"
-            )
             ctes.append(
-                f"v{i} AS (SELECT {key}, _event_ts, {feats} FROM ({self.view_sql(defs, v)}) "
-                f"{window} QUALIFY row_number() OVER (PARTITION BY {key}, _event_ts "
-                "ORDER BY _created_ts DESC NULLS LAST, _file DESC, _row DESC) = 1)"
+                f"v{i} AS (SELECT {key}, _event_ts, {_ORDER} AS _order, {feats} "
+                f"FROM ({self.view_sql(defs, v)}) {_in_reach(reach, v.ttl)})"
             )
             joins.append(
-                f"ASOF LEFT JOIN v{i} ON e.{key} = v{i}.{key} AND e._entity_ts >= v{i}._event_ts"
+                f"ASOF LEFT JOIN v{i} ON "
+                + "".join(f"e.{_q(k)} = v{i}.{_q(k)} AND " for k in keys)
+                + f"e._probe >= v{i}._order"
             )
             fresh = (
                 "TRUE"
@@ -206,26 +265,67 @@ class OfflineStore:
             for f in wanted[v.name]:
                 name = f"{v.name}__{f}" if full_feature_names else f
                 selects.append(f"CASE WHEN {fresh} THEN v{i}.{_q(f)} END AS {_q(name)}")
-        sql = (
+        return (
             f"WITH {', '.join(ctes)} SELECT {', '.join(selects)} FROM entity_rows e "
-            f"{' '.join(joins)} ORDER BY e._row_id"
+            f"{' '.join(joins)}"
         )
-        con = self._connect()
-        try:
-            con.register("entity_frame", frame)
-            feats_df = con.execute(sql).df()
-        finally:
-            con.close()
-        feats_df = feats_df.drop(columns="_row_id")
-        feats_df.index = out.index
-        out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
-        return pd.concat([out, feats_df], axis=1)
+
+    def _window_sql(
+        self,
+        defs: Definitions,
+        view: FeatureView,
+        aggs: list[Aggregation],
+        full: bool,
+        reach: tuple[int, int],
+    ) -> str:
+        """Sliding-window aggregates at each entity row (with _row_id).
+
+        Events and entity rows are unioned per key and ordered by time; a RANGE window of each
+        aggregation's width ending at an entity row (peers included) covers exactly the events
+        with t - window <= event time <= t. Entity rows carry nulls, which count and sum skip.
+        """
+        key = ", ".join(map(_q, defs.entity(view.entity).join_keys()))
+        columns = sorted({a.column for a in aggs if a.function != "count" and a.column})
+        alias = {c: f"_c{i}" for i, c in enumerate(columns)}
+        widest = max(_us(a.window) for a in aggs)
+        events = (
+            f"SELECT {key}, _event_ts AS _ts, 0 AS _kind, NULL::BIGINT AS _row_id, 1 AS _one"
+            + "".join(f", CAST({_q(c)} AS DOUBLE) AS {alias[c]}" for c in columns)
+            + f" FROM ({self.view_sql(defs, view)}) "
+            + _in_reach(reach, timedelta(microseconds=widest))
+        )
+        probes = (
+            f"SELECT {key}, _entity_ts, 1, _row_id, NULL::INTEGER"
+            + ", NULL::DOUBLE" * len(columns)
+            + " FROM entity_frame"
+        )
+        exprs = []
+        for a in aggs:
+            over = (
+                f"OVER (PARTITION BY {key} ORDER BY _ts RANGE BETWEEN "
+                f"to_microseconds({_us(a.window)}::BIGINT) PRECEDING AND CURRENT ROW)"
+            )
+            name = _q(f"{view.name}__{a.name}" if full else a.name)
+            if a.function == "count":
+                exprs.append(f"count(_one) {over} AS {name}")
+            elif a.function == "sum":
+                exprs.append(f"coalesce(sum({alias[str(a.column)]}) {over}, 0.0) AS {name}")
+            else:
+                exprs.append(f"avg({alias[str(a.column)]}) {over} AS {name}")
+        return (
+            f"SELECT * EXCLUDE (_kind) FROM (SELECT _kind, _row_id, {', '.join(exprs)} FROM "
+            f"({events} UNION ALL {probes})) WHERE _kind = 1"
+        )
 
     def latest_rows(
         self, defs: Definitions, view: FeatureView, start_us: int | None, end_us: int
     ) -> ViewRows:
-        """Per entity key, the winning row with start <= event time <= end (start None: all)."""
-        key = _q(defs.entity(view.entity).join_key)
+        """Per entity key, the winning row with start <= event time <= end (start None: all).
+
+        A key is a value, or a tuple of values for an entity with several join keys.
+        """
+        nk = len(defs.entity(view.entity).join_keys())
+        key = ", ".join(map(_q, defs.entity(view.entity).join_keys()))
         feats = [f.name for f in view.features]
         lower = "" if start_us is None else f"AND _event_ts >= make_timestamp({int(start_us)})"
         sql = (
@@ -242,11 +342,36 @@ class OfflineStore:
             con.close()
         return ViewRows(
             view=view.name,
-            keys=[r[0] for r in rows],
-            event_us=[int(r[1]) for r in rows],
-            created_us=[None if r[2] is None else int(r[2]) for r in rows],
-            values=[dict(zip(feats, r[3:], strict=True)) for r in rows],
+            keys=[r[0] if nk == 1 else tuple(r[:nk]) for r in rows],
+            event_us=[int(r[nk]) for r in rows],
+            created_us=[None if r[nk + 1] is None else int(r[nk + 1]) for r in rows],
+            values=[dict(zip(feats, r[nk + 2 :], strict=True)) for r in rows],
         )
+
+    def window_events(
+        self, defs: Definitions, view: FeatureView, columns: list[str], end_us: int
+    ) -> dict[Any, list[list[Any]]]:
+        """Per key, its events up to `end` within the longest window of its newest one, as
+        [event_us, *columns] in time order: the online window state (`windows.py`)."""
+        nk = len(defs.entity(view.entity).join_keys())
+        key = ", ".join(map(_q, defs.entity(view.entity).join_keys()))
+        cols = "".join(f", CAST({_q(c)} AS DOUBLE)" for c in columns)
+        sql = (
+            f"SELECT {key}, epoch_us(_event_ts){cols} FROM ({self.view_sql(defs, view)}) "
+            f"WHERE _event_ts <= make_timestamp({int(end_us)}) QUALIFY _event_ts >= "
+            f"max(_event_ts) OVER (PARTITION BY {key}) - "
+            f"to_microseconds({_us(view.max_window())}::BIGINT) ORDER BY {key}, _event_ts"
+        )
+        con = self._connect()
+        try:
+            rows = con.execute(sql).fetchall()
+        finally:
+            con.close()
+        events: dict[Any, list[list[Any]]] = {}
+        for r in rows:
+            k = r[0] if nk == 1 else tuple(r[:nk])
+            events.setdefault(k, []).append([int(r[nk]), *r[nk + 1 :]])
+        return events
 
     def count_rows(self, defs: Definitions, view: FeatureView) -> int:
         con = self._connect()
@@ -280,9 +405,22 @@ class OfflineStore:
         return path, created_us
 
 
+def _in_reach(reach: tuple[int, int], ttl: timedelta | None) -> str:
+    """WHERE clause keeping the rows some entity row can see: event time within [first entity
+    time - ttl, last entity time]. Literal bounds (not subqueries) let DuckDB push the filter
+    into the Parquet scan."""
+    lo, hi = reach
+    where = f"WHERE _event_ts <= make_timestamp({hi})"
+    return where if ttl is None else f"{where} AND _event_ts >= make_timestamp({lo - _us(ttl)})"
+
+
 def _ttl_us(view: FeatureView) -> int:
     assert view.ttl is not None
-    return int(view.ttl.total_seconds() * 1_000_000)
+    return _us(view.ttl)
+
+
+def _us(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
 
 
 def prepare_entity_df(
@@ -291,7 +429,7 @@ def prepare_entity_df(
     """Check the join keys and timestamp column exist; normalise types (timestamps to UTC)."""
     if not isinstance(entity_df, pd.DataFrame):
         raise TypeError("entity_df must be a pandas DataFrame")
-    missing = [e.join_key for e in entities if e.join_key not in entity_df.columns]
+    missing = [k for e in entities for k in e.join_keys() if k not in entity_df.columns]
     if timestamp_column not in entity_df.columns:
         missing.append(timestamp_column)
     if missing:
@@ -302,19 +440,18 @@ def prepare_entity_df(
     out = entity_df.copy()
     out[timestamp_column] = normalize_column(out[timestamp_column], timestamp_column)
     for e in entities:
-        out[e.join_key] = coerce_keys(out[e.join_key], e)
+        for key, value_type in e.key_types():
+            out[key] = coerce_keys(out[key], key, value_type, e.name)
     return out
 
 
-def coerce_keys(values: pd.Series, entity: Entity) -> pd.Series:
+def coerce_keys(values: pd.Series, key: str, value_type: str, entity: str) -> pd.Series:
     """Join key values as int64 or string, with a clear error for nulls or wrong types."""
     if values.isna().any():
-        raise ValueError(f"join key {entity.join_key!r} has missing values")
-    if entity.value_type == "string":
+        raise ValueError(f"join key {key!r} has missing values")
+    if value_type == "string":
         return values.astype(str)
     try:
         return values.astype("int64")
     except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"join key {entity.join_key!r} must be integers (entity {entity.name!r} is int64)"
-        ) from exc
+        raise ValueError(f"join key {key!r} must be integers (entity {entity!r} is int64)") from exc

@@ -19,11 +19,12 @@ from .definitions import Definitions
 
 __all__ = ["Change", "Registry", "diff_definitions"]
 
-_KINDS = ("entities", "sources", "feature_views", "feature_services")
+_KINDS = ("entities", "sources", "feature_views", "on_demand_views", "feature_services")
 _SINGULAR = {
     "entities": "entity",
     "sources": "source",
     "feature_views": "feature view",
+    "on_demand_views": "on-demand view",
     "feature_services": "feature service",
 }
 

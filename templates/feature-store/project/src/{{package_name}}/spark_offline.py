@@ -5,21 +5,23 @@
 
 Same rules as `offline.py` (latest event time at or before the entity time, within the TTL;
 ties on event time broken by created time, missing counts as oldest, then later file, then later
-row), computed without a range join, so it scales with a cluster: per view, the winning row of
-each (key, event time) is kept; feature rows and entity rows are unioned and sorted by key and
-time (feature rows first on equal times); `last(..., ignorenulls)` over that order carries the
-latest feature row forward to each entity row; the TTL check then nulls stale values. Master:
+row; windowed aggregates over a range window per key), computed without a range join, so it
+scales with a cluster: per view, the winning row of each (key, event time) is kept; feature rows
+and entity rows are unioned and sorted by key and time (feature rows first on equal times);
+`last(..., ignorenulls)` over that order carries the latest feature row forward to each entity
+row; the TTL check then nulls stale values. Master:
 `spark_master` in the repository's config.yaml, else SPARK_MASTER, else `local[2]`.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
-from .definitions import Definitions, FeatureView
+from .definitions import Aggregation, Definitions, FeatureView
 from .offline import PUSH_CREATED_COLUMN, OfflineStore, prepare_entity_df
 
 __all__ = ["DEFAULT_MASTER", "SparkOfflineEngine", "spark_available"]
@@ -64,6 +66,9 @@ class SparkOfflineEngine:
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
+                # pandas writes nanosecond timestamps, which Spark refuses to read as
+                # timestamps; read them as integers and convert (`_timestamp`).
+                .config("spark.sql.legacy.parquet.nanosAsLong", "true")
                 .getOrCreate()
             )
             self._spark.sparkContext.setLogLevel("ERROR")
@@ -85,13 +90,11 @@ class SparkOfflineEngine:
         for i, path in enumerate(files):
             df = self.spark.read.parquet(str(path))
             created_col = (
-                F.col(created).cast("timestamp")
-                if created in df.columns
-                else F.lit(None).cast("timestamp")
+                _timestamp(df, created) if created in df.columns else F.lit(None).cast("timestamp")
             )
             cols = [
-                F.col(entity.join_key).cast(_SPARK_TYPES[entity.value_type]).alias(entity.join_key),
-                F.col(source.timestamp_field).cast("timestamp").alias("_event_ts"),
+                *[F.col(k).cast(_SPARK_TYPES[t]).alias(k) for k, t in entity.key_types()],
+                _timestamp(df, source.timestamp_field).alias("_event_ts"),
                 created_col.alias("_created_ts"),
                 F.lit(i).alias("_file"),
                 # Row order within a file: ids grow with the (ordered) splits of one file.
@@ -119,12 +122,11 @@ class SparkOfflineEngine:
         views = [defs.view(name) for name in wanted]
         entities = {v.entity: defs.entity(v.entity) for v in views}
         out = prepare_entity_df(entity_df, list(entities.values()), timestamp_column)
-        keys = [e.join_key for e in entities.values()]
+        keys = list(dict.fromkeys(k for e in entities.values() for k in e.join_keys()))
         frame = out[keys].copy()
         # As integer microseconds: no time zone guess on the way into Spark.
         frame["_entity_us"] = out[timestamp_column].astype("int64")
         frame["_row_id"] = range(len(frame))
-        names_all: list[str] = []
         result = None
         if len(frame):
             rows = self.spark.createDataFrame(frame).withColumn(
@@ -132,12 +134,17 @@ class SparkOfflineEngine:
             )
             result = rows.select("_row_id")
             for v in views:
-                key = defs.entity(v.entity).join_key
-                feats = wanted[v.name]
+                key = defs.entity(v.entity).join_keys()
+                aggs = [v.aggregation(f) for f in wanted[v.name] if f not in v.feature_names()]
+                if aggs:
+                    windowed = self._windows(defs, v, aggs, rows, full_feature_names)
+                    result = result.join(windowed, "_row_id", "left")
+                feats = [f for f in wanted[v.name] if f in v.feature_names()]
+                if not feats:
+                    continue
                 names = [f"{v.name}__{f}" if full_feature_names else f for f in feats]
-                names_all += names
                 raw = self._view_rows(defs, v)
-                tie = Window.partitionBy(key, "_event_ts").orderBy(
+                tie = Window.partitionBy(*key, "_event_ts").orderBy(
                     F.col("_created_ts").desc_nulls_last(),
                     F.col("_file").desc(),
                     F.col("_row").desc(),
@@ -146,7 +153,7 @@ class SparkOfflineEngine:
                     raw.withColumn("_rank", F.row_number().over(tie))
                     .where("_rank = 1")
                     .select(
-                        key,
+                        *key,
                         F.col("_event_ts").alias("_ts"),
                         F.lit(0).alias("_kind"),
                         F.lit(None).cast("long").alias("_row_id"),
@@ -156,14 +163,14 @@ class SparkOfflineEngine:
                     )
                 )
                 probe = rows.select(
-                    key,
+                    *key,
                     F.col("_entity_ts").alias("_ts"),
                     F.lit(1).alias("_kind"),
                     F.col("_row_id").cast("long"),
                     F.lit(None).cast(best.schema["_feat"].dataType).alias("_feat"),
                 )
                 carry = (
-                    Window.partitionBy(key)
+                    Window.partitionBy(*key)
                     .orderBy("_ts", "_kind")
                     .rowsBetween(Window.unboundedPreceding, 0)
                 )
@@ -192,12 +199,72 @@ class SparkOfflineEngine:
                     out[f"{v.name}__{f}" if full_feature_names else f] = pd.Series(dtype=object)
             out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
             return out
+        names_all = [
+            f"{v.name}__{f}" if full_feature_names else f for v in views for f in wanted[v.name]
+        ]
         feats_df = result.orderBy("_row_id").toPandas().drop(columns="_row_id")
         feats_df.index = out.index
         out[timestamp_column] = out[timestamp_column].dt.tz_localize("UTC")
         return pd.concat([out, feats_df[names_all]], axis=1)
 
+    def _windows(
+        self, defs: Definitions, view: FeatureView, aggs: list[Aggregation], rows: Any, full: bool
+    ) -> Any:
+        """Sliding-window aggregates per entity row (`_row_id`), as `OfflineStore._window_sql`:
+        events and entity rows unioned per key, a range window over event microseconds ending at
+        each entity row (peers included); entity rows carry nulls, which count and sum skip."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        key = defs.entity(view.entity).join_keys()
+        columns = sorted({a.column for a in aggs if a.function != "count" and a.column})
+        alias = {c: f"_c{i}" for i, c in enumerate(columns)}
+        events = self._view_rows(defs, view).select(
+            *key,
+            F.unix_micros("_event_ts").alias("_t"),
+            F.lit(0).alias("_kind"),
+            F.lit(None).cast("long").alias("_row_id"),
+            F.lit(1).alias("_one"),
+            *[F.col(c).cast("double").alias(alias[c]) for c in columns],
+        )
+        probes = rows.select(
+            *key,
+            F.col("_entity_us").cast("long").alias("_t"),
+            F.lit(1).alias("_kind"),
+            F.col("_row_id").cast("long"),
+            F.lit(None).cast("int").alias("_one"),
+            *[F.lit(None).cast("double").alias(alias[c]) for c in columns],
+        )
+        exprs = []
+        for a in aggs:
+            span = Window.partitionBy(*key).orderBy("_t").rangeBetween(-_us(a.window), 0)
+            name = f"{view.name}__{a.name}" if full else a.name
+            if a.function == "count":
+                exprs.append(F.count("_one").over(span).alias(name))
+            elif a.function == "sum":
+                total = F.sum(alias[str(a.column)]).over(span)
+                exprs.append(F.coalesce(total, F.lit(0.0)).alias(name))
+            else:
+                exprs.append(F.avg(alias[str(a.column)]).over(span).alias(name))
+        both = events.unionByName(probes)
+        return both.select("_kind", "_row_id", *exprs).where("_kind = 1").drop("_kind")
+
     def close(self) -> None:
         if self._spark is not None:
             self._spark.stop()
             self._spark = None
+
+
+def _us(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
+
+
+def _timestamp(df: Any, column: str) -> Any:
+    """A timestamp column; nanosecond Parquet timestamps arrive as integers (see the session's
+    nanosAsLong) and are truncated to microseconds, as DuckDB reads them."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType
+
+    if isinstance(df.schema[column].dataType, LongType):
+        return F.timestamp_micros(F.floor(F.col(column) / 1000).cast("long"))
+    return F.col(column).cast("timestamp")
