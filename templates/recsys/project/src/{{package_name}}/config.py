@@ -25,6 +25,9 @@ class EvalConfig:
     models: tuple[str, ...] = tuple(MODELS)
     seed: int = 0
     quick: bool = False  # a small synthetic log and A/B population, for CI and smoke tests
+    # Search each model's grid (tuning.GRIDS) on a validation split carved from the training
+    # part before the one test evaluation; off, the models' shipped defaults are used.
+    tune: bool = False
     abtest: bool = True  # also run the A/B simulation (synthetic data only)
     # Sign flips of the paired randomisation test; 10,000 puts the Monte Carlo error of a
     # p-value near 0.05 at about 0.002, small against the 0.05 threshold.
