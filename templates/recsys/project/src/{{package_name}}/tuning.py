@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .data import Interactions, to_matrix
 from .evaluate import evaluate_model
@@ -45,6 +46,8 @@ GRIDS: dict[str, list[Params]] = {
         for f in (32, 64)
         for lr in (0.005, 0.01, 0.02)
     ],
+    "content": [{}],
+    "hybrid": [{"weight": w} for w in (0.03, 0.1, 0.3, 1.0)],
 }
 
 
@@ -69,6 +72,7 @@ def tune(
     test_fraction: float = 0.2,
     seed: int = 0,
     grids: dict[str, list[Params]] | None = None,
+    features: sp.csr_matrix | None = None,
     progress: Progress = stderr,
 ) -> dict[str, Tuned]:
     """Search each model's grid on a validation split of `train` (the training part only)."""
@@ -85,7 +89,8 @@ def tune(
         for params in grids.get(name, [{}]):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # k clamped by the harness already
-                run = evaluate_model(make_model(name, seed, params), fit_on, parts.test, k)
+                model = make_model(name, seed, params, features=features)
+                run = evaluate_model(model, fit_on, parts.test, k)
             trials.append((params, float(run.per_user_ndcg.mean())))
         best = int(np.argmax([score for _, score in trials]))  # first of equal scores
         results[name] = Tuned(name, trials[best][0], trials[best][1], trials)
