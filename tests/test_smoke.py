@@ -5,8 +5,10 @@ choice or yes/no question appears in at least one case. Each case must generate,
 behind, pass ruff and have a valid GitHub workflow. Each distinct code variant (the template's
 own answers) is then installed into a fresh virtual environment, where its own tests, lint and
 type checks must pass, `eval --quick` must write schema-valid results and a plot, and
-`report` must fill the README. That venv uses the case's `python_version` when this machine has
-that interpreter, so both the oldest (3.10) and the newest supported Python are exercised.
+`report` must fill the README; the default and service variants also run the jobs a template
+adds to its own CI for heavy extras (Spark...), with those extras installed. That venv uses
+the case's `python_version` when this machine has that interpreter, so both the oldest (3.10)
+and the newest supported Python are exercised.
 No container base image can be pulled on these machines, so each variant's Dockerfile is checked
 by parsing it and by running its steps in a second fresh venv: `pip install .` (a real wheel,
 so the demo page's files must be packaged), then the image's start command in an empty folder
@@ -21,6 +23,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -32,6 +35,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from dockerfile_parse import DockerfileParser
 
 from scaffold.catalog import load_catalog, load_guide
@@ -207,8 +211,47 @@ def test_generated_project_passes_its_own_checks(
     failing = {check["check"] for check in report["checks"] if not check["passed"]}
     assert {"writeup", "extension", "deployed", "screenshot"} <= failing, "a fresh repo is not ready"
     assert report["score"] < 70
+    if full:
+        run_extra_ci_jobs(project, python)
     if full and not needs_a_service(project):
         check_container_recipe(project, package, case["python_version"], tmp_path)
+
+
+SHARED_JOBS = {"lint", "test", "docker"}
+EDITABLE_INSTALL = re.compile(r'^python -m pip install -e ("?\.(\[[\w,-]+\])?"?)$')
+SKIPPED_STEPS = (
+    re.compile(r"^sudo apt-get "),  # system packages: .ci/run installs them
+    re.compile(r"^python -m pip install .* --(extra-)?index-url "),  # e.g. CPU torch: PyPI here
+)
+
+
+def run_extra_ci_jobs(project: Path, python: str) -> None:
+    """Mirror each job a template adds to its own CI (heavy extras such as Spark, a regression
+    gate, a benchmark smoke run) in the variant's venv: its installs and its python commands,
+    whose tests may not skip. System packages come from .ci/run; services are started by the
+    tests themselves, as in the test job, so a job with `services` runs without its env."""
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    for name, job in workflow["jobs"].items():
+        if name in SHARED_JOBS:
+            continue
+        env = {} if job.get("services") else {k: str(v) for k, v in job.get("env", {}).items()}
+        commands = [line.strip() for step in job["steps"] for line in step.get("run", "").splitlines()]
+        for command in filter(None, commands):
+            if any(pattern.match(command) for pattern in SKIPPED_STEPS):
+                continue
+            editable = EDITABLE_INSTALL.match(command)
+            if editable:
+                spec = editable.group(1).strip('"')
+                run([tool("uv"), "pip", "install", "--quiet", "--python", python, "-e", spec], project)
+                continue
+            assert command.startswith("python "), f"CI job {name}: cannot mirror step {command!r}"
+            args = [python, *shlex.split(command)[1:]]
+            if args[1:3] == ["-m", "pytest"]:
+                args += ["-p", "no:cacheprovider"]
+            done = run(args, project, **{**env, "CI": "true"})
+            if args[1:3] == ["-m", "pytest"]:
+                summary = done.stdout.strip().splitlines()[-1]
+                assert "skipped" not in summary, f"CI job {name} skipped tests: {summary}"
 
 
 def _free_port() -> int:

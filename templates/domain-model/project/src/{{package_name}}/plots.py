@@ -64,7 +64,7 @@ def plot_reliability(
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
     edges = np.linspace(0, 1, bins + 1)
-    for system in ("logreg", "hgb", "hgb_isotonic"):
+    for system in ("logreg", "logreg_oversample", "hgb", "hgb_isotonic", "logreg_isotonic"):
         if system not in probabilities:
             continue
         y, p = _pooled(labels[system]), _pooled(probabilities[system])
@@ -124,15 +124,19 @@ def plot_validation_curve(curve: Mapping[str, Sequence[float]], path: Path) -> P
 
 
 def plot_over_time(simulation: Mapping[str, Sequence[float]], path: Path) -> Path:
-    """PR-AUC per period of a frozen and a retrained model, and the inputs' largest PSI."""
+    """PR-AUC per period of a frozen and of retrained models (labels late or at once), what
+    monitoring sees on the delayed labels, and the inputs' largest PSI (bars)."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.plot(simulation["period"], simulation["frozen"], marker="o", label="frozen after period 0")
+    period = simulation["period"]
+    ax.plot(period, simulation["frozen"], marker="o", label="frozen after period 0")
+    ax.plot(period, simulation["retrained"], marker="o", label="retrained on delayed labels")
     ax.plot(
-        simulation["period"], simulation["retrained"], marker="o", label="retrained each period"
+        period, simulation["retrained_instant"], marker=".", linestyle=":", label="labels at once"
     )
+    ax.plot(period, simulation["monitored"], marker="x", linestyle="--", label="monitored (lagged)")
     ax.set(xlabel="period", ylabel="PR-AUC on the period", title="Drift over time")
     other = ax.twinx()
-    other.bar(simulation["period"], simulation["max_psi"], alpha=0.2, color="grey", width=0.4)
+    other.bar(period, simulation["max_psi"], alpha=0.2, color="grey", width=0.4)
     other.set_ylabel("largest feature PSI vs period 0 (bars)")
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()

@@ -10,6 +10,12 @@ Question answering (SQuAD format, input fields `context` and `question`):
                        question's type (a date for "when", a name for "who", a quantity for
                        "how many/long", else the longest run of words the question lacks).
 
+Summarisation (input field `document`, output two of its sentences):
+    lead-2             the first two sentences: the classic news baseline (See et al. 2017).
+    textrank           the two most central sentences, in document order: PageRank (damping
+                       0.85) over a graph whose edge weights are content-word overlap divided by
+                       log(len(s1)) + log(len(s2)) (Mihalcea and Tarau 2004).
+
 JSON extraction (input field `text`, output a JSON object):
     regex              one fixed pattern per field (ISO dates, plain amounts, currency codes).
     rules              patterns plus normalisation: currency symbols, thousands separators,
@@ -26,16 +32,20 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
+import numpy as np
+
 from .suite import Example
 
 __all__ = [
     "SYSTEMS",
     "PRODUCED_BY",
     "bm25_span",
+    "lead_2",
     "make_invoices",
     "rules",
     "regex",
     "sentence_overlap",
+    "textrank",
 ]
 
 _STOPWORD_TEXT = """a an the of in on at to for by with from and or is was were are be been what
@@ -150,6 +160,45 @@ def bm25_span(example: Example) -> str:
     scores = bm25_scores(content_words(question), [content_words(s) for s in candidates])
     best = candidates[max(range(len(candidates)), key=lambda i: (scores[i], -i))]
     return _span_by_type(question, best) or _novel_run(question, best)
+
+
+# Summarisation ----------------------------------------------------------------------------------
+
+SUMMARY_SENTENCES = 2
+
+
+def lead_2(example: Example) -> str:
+    """The document's first two sentences."""
+    return " ".join(sentences(str(example.input["document"]))[:SUMMARY_SENTENCES])
+
+
+def textrank_scores(tokenised: list[list[str]], damping: float = 0.85) -> list[float]:
+    """TextRank centrality of each sentence: PageRank by power iteration on the overlap graph."""
+    n = len(tokenised)
+    weights = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            common = len(set(tokenised[i]) & set(tokenised[j]))
+            norm = math.log(max(len(tokenised[i]), 2)) + math.log(max(len(tokenised[j]), 2))
+            weights[i, j] = weights[j, i] = common / norm
+    out = weights.sum(axis=1, keepdims=True)
+    # a sentence sharing no word with any other links to every sentence alike
+    transition = np.divide(weights, out, out=np.full((n, n), 1.0 / n), where=out > 0)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(100):
+        updated = (1 - damping) / n + damping * transition.T @ rank
+        if np.abs(updated - rank).sum() < 1e-10:
+            break
+        rank = updated
+    return [float(r) for r in updated]
+
+
+def textrank(example: Example) -> str:
+    """The two most central sentences (ties: the earlier), kept in document order."""
+    candidates = sentences(str(example.input["document"]))
+    scores = textrank_scores([content_words(s) for s in candidates])
+    best = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))[:SUMMARY_SENTENCES]
+    return " ".join(candidates[i] for i in sorted(best))
 
 
 # JSON extraction --------------------------------------------------------------------------------
@@ -307,6 +356,8 @@ SYSTEMS: dict[str, Callable[[Example], str]] = {
     "bm25-span": bm25_span,
     "regex": regex,
     "rules": rules,
+    "lead-2": lead_2,
+    "textrank": textrank,
 }
 
 # What each recorded line says produced it: the function in this module, and what it is.
@@ -315,4 +366,6 @@ PRODUCED_BY = {
     "bm25-span": "baselines.py bm25_span (extractive: BM25 sentence ranker + typed span rules)",
     "regex": "baselines.py regex (one regular expression per field)",
     "rules": "baselines.py rules (patterns + normalisation rules)",
+    "lead-2": "baselines.py lead_2 (extractive: the first two sentences)",
+    "textrank": "baselines.py textrank (extractive: two most central sentences by TextRank)",
 }

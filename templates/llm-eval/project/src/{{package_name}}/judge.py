@@ -6,7 +6,9 @@
   Judges prefer a position (Zheng et al. 2023, "Judging LLM-as-a-Judge"); a verdict counts only
   when it survives the swap, otherwise it is a tie, and the swap-consistency rate is reported.
 - `cohen_kappa` measures agreement between the judge and human labels beyond chance:
-  kappa = (p_o - p_e) / (1 - p_e) (Cohen 1960), as sklearn.metrics.cohen_kappa_score.
+  kappa = (p_o - p_e) / (1 - p_e) (Cohen 1960), as sklearn.metrics.cohen_kappa_score; with
+  `weights="quadratic"` a near miss on an ordinal 1-5 scale costs less than a far one.
+  `agreement` applies it to a judge's grades and a file of hand grades.
 
 A reply that does not parse raises `JudgeParseError`, which the caller records for that example.
 """
@@ -18,18 +20,25 @@ import re
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from string import Template
 
+import numpy as np
+
 from .providers import Provider, ProviderError
-from .suite import Example
+from .stats import mcnemar_exact_p
+from .suite import Example, SuiteError
 
 __all__ = [
+    "Agreement",
     "JudgeParseError",
     "PairwiseJudge",
     "PairwiseSummary",
     "PairwiseVerdict",
     "RubricJudge",
+    "agreement",
     "cohen_kappa",
+    "load_labels",
     "pairwise_over",
     "swap_consistency",
 ]
@@ -55,6 +64,7 @@ PAIRWISE_PROMPT = Template(
     """Which answer is better for the input? Criteria: $rubric
 
 Input: $input
+Reference: $reference
 Answer A: $first
 Answer B: $second
 
@@ -122,6 +132,7 @@ class PairwiseJudge:
         prompt = PAIRWISE_PROMPT.substitute(
             rubric=self.rubric,
             input=json.dumps(example.input, ensure_ascii=False),
+            reference=json.dumps(example.reference, ensure_ascii=False),
             first=first,
             second=second,
         )
@@ -163,12 +174,23 @@ class PairwiseSummary:
     errors: dict[str, str]
     swap_consistency: float
     p_value: float
+    # Comparisons where the judge named whichever answer it saw first (second), in both orders.
+    first_position: int = 0
+    second_position: int = 0
+
+    @property
+    def position_bias_rate(self) -> float:
+        """The share of comparisons whose verdict flipped when the two answers swapped places."""
+        return 1 - self.swap_consistency
 
     def summary(self) -> str:
         return (
             f"candidate preferred on {self.candidate_wins}, baseline on {self.baseline_wins}, "
             f"tie or position-inconsistent on {self.ties}, judge errors on {len(self.errors)}; "
-            f"swap consistency {self.swap_consistency:.3f}; sign test p = {self.p_value:.4g}"
+            f"swap consistency {self.swap_consistency:.3f} (position-bias rate "
+            f"{self.position_bias_rate:.3f}: first answer shown chosen in both orders "
+            f"{self.first_position} times, second {self.second_position}); "
+            f"sign test p = {self.p_value:.4g}"
         )
 
 
@@ -183,8 +205,6 @@ def pairwise_over(
     The p-value is the two-sided sign test of candidate wins against baseline wins (ties
     dropped): the exact binomial test at 1/2, as McNemar's exact test.
     """
-    from .compare import mcnemar_exact_p
-
     verdicts: list[PairwiseVerdict] = []
     errors: dict[str, str] = {}
     for example in examples:
@@ -204,17 +224,74 @@ def pairwise_over(
         errors,
         swap_consistency(verdicts),
         mcnemar_exact_p(wins["baseline"], wins["candidate"]),
+        sum(v.first_order == v.swapped_order == "A" for v in verdicts),
+        sum(v.first_order == v.swapped_order == "B" for v in verdicts),
     )
 
 
-def cohen_kappa(first: Sequence[Hashable], second: Sequence[Hashable]) -> float:
-    """Cohen's kappa between two raters' labels of the same items, in [-1, 1]."""
+def cohen_kappa(
+    first: Sequence[Hashable], second: Sequence[Hashable], weights: str | None = None
+) -> float:
+    """Cohen's kappa between two raters' labels of the same items, in [-1, 1].
+
+    `weights` None counts only exact agreement; "linear" or "quadratic" weigh a disagreement by
+    the distance (or its square) between the two labels' ranks in the sorted label set.
+    """
     if len(first) != len(second) or not first:
         raise ValueError("kappa needs two equally long, non-empty label lists")
-    n = len(first)
-    observed = sum(a == b for a, b in zip(first, second, strict=True)) / n
-    count_a, count_b = Counter(first), Counter(second)
-    expected = sum(count_a[label] * count_b[label] for label in count_a) / n**2
-    if expected == 1:
+    if weights not in (None, "linear", "quadratic"):
+        raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
+    labels = sorted(set(first) | set(second), key=lambda label: (str(type(label)), label))
+    if len(labels) == 1:
         return 1.0  # one shared label throughout: full agreement (sklearn gives nan here)
-    return (observed - expected) / (1 - expected)
+    index = {label: i for i, label in enumerate(labels)}
+    k = len(labels)
+    observed = np.zeros((k, k))
+    for a, b in zip(first, second, strict=True):
+        observed[index[a], index[b]] += 1
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    distance = np.abs(np.subtract.outer(np.arange(k), np.arange(k)))
+    cost = {None: (distance > 0).astype(float), "linear": distance, "quadratic": distance**2}
+    w = cost[weights]
+    return float(1 - (w * observed).sum() / (w * expected).sum())
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A judge's grades against hand grades of the same outputs."""
+
+    n: int
+    exact: float
+    kappa: float
+    weighted_kappa: float
+
+    def summary(self) -> str:
+        return (
+            f"{self.n} outputs graded by both: exact agreement {self.exact:.3f}, Cohen's kappa "
+            f"{self.kappa:.3f}, quadratic-weighted kappa {self.weighted_kappa:.3f}"
+        )
+
+
+def load_labels(path: Path) -> dict[str, int]:
+    """Hand grades from a labels file: `{"labels": {"<system>/<id>": 1-5}}` (or the bare map)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise SuiteError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    labels = doc.get("labels", doc) if isinstance(doc, dict) else None
+    if not isinstance(labels, dict):
+        raise SuiteError(f"{path}: expected an object of labels by '<system>/<id>'")
+    for key, grade in labels.items():
+        if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= 5:
+            raise SuiteError(f"{path}: label {key!r} must be an integer 1-5, got {grade!r}")
+    return {str(k): int(v) for k, v in labels.items()}
+
+
+def agreement(judge: Mapping[str, int], human: Mapping[str, int]) -> Agreement:
+    """Kappa (plain and quadratic-weighted) over the outputs that both graded."""
+    shared = sorted(set(judge) & set(human))
+    if len(shared) < 2:
+        raise ValueError(f"agreement needs 2 or more outputs graded by both, got {len(shared)}")
+    a, b = [human[k] for k in shared], [judge[k] for k in shared]
+    exact = sum(x == y for x, y in zip(a, b, strict=True)) / len(shared)
+    return Agreement(len(shared), exact, cohen_kappa(a, b), cohen_kappa(a, b, "quadratic"))

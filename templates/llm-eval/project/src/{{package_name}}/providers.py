@@ -7,6 +7,8 @@
               suite runs offline and in CI; a prompt that changed since recording is an error
               for that example, not a silent replay of a stale answer.
     local     the project's own deterministic baselines (baselines.py), used to record.
+    hf        a local Hugging Face text-generation pipeline (the `hf` extra; hf_provider.py).
+    overlap-judge  an offline ROUGE-L grader that answers judge prompts (offline_judge.py).
 
 `Cache` keys each call by a SHA-256 of provider type, model, parameters and prompt, so a warm
 re-run makes no provider call. A failure is raised as `ProviderError`; the runner records it
@@ -271,7 +273,22 @@ def build_provider(
                 f"provider {name}: unknown local system {system!r}; known: {sorted(local)}"
             )
         return LocalProvider(name, system, local[system])
-    raise SuiteError(f"provider {name}: unknown type {kind!r}; known: openai, recorded, local")
+    if kind == "hf":
+        from .hf_provider import HFPipelineProvider
+
+        if "model" not in spec:
+            raise SuiteError(f"provider {name}: an hf provider needs 'model' (a folder or hub id)")
+        model = str(spec["model"])
+        beside = root / model  # a folder beside suite.yaml; otherwise a path or a cached hub id
+        return HFPipelineProvider(
+            name, str(beside) if beside.is_dir() else model, dict(spec.get("params", {}))
+        )
+    if kind == "overlap-judge":
+        from .offline_judge import OverlapJudge
+
+        return OverlapJudge(name, margin=float(spec.get("margin", 0.05)))
+    known = "openai, recorded, local, hf, overlap-judge"
+    raise SuiteError(f"provider {name}: unknown type {kind!r}; known: {known}")
 
 
 @dataclass

@@ -8,13 +8,17 @@
     json_fields  the fraction of the reference object's fields the output's JSON has equal.
     numeric   1 when the first number in the output is within `tolerance` (absolute, or
               relative when `relative: true`) of the reference number.
+    rouge_l   ROUGE-L F1: the longest common subsequence of tokens (Lin 2004), max over references.
+    rouge_n   ROUGE-N F1 (`n`, default 2): clipped n-gram overlap; ROUGE-1 with `n: 1`.
     embedding cosine similarity of all-MiniLM-L6-v2 sentence embeddings of output and reference
               (max over references, clipped at 0); needs the `embed` extra, whose pip package
               ships the model, so nothing is downloaded at run time.
 
 The SQuAD definitions follow the official v1.1 evaluation script (evaluate-v1.1.py:
 normalize_answer, exact_match_score, f1_score, metric_max_over_ground_truths); the script
-prints them on the 0-100 scale, `squad_scores` does the same.
+prints them on the 0-100 scale, `squad_scores` does the same. ROUGE follows Google's
+rouge-score package without stemming (lower case, runs of characters other than a-z and 0-9
+split tokens; F1 is 0 when either side has no token), so scores compare with papers using it.
 """
 
 from __future__ import annotations
@@ -37,7 +41,11 @@ __all__ = [
     "ScorerError",
     "build_scorer",
     "exact_match",
+    "lcs_length",
     "normalize_answer",
+    "rouge_l",
+    "rouge_n",
+    "rouge_tokens",
     "squad_scores",
     "token_f1",
 ]
@@ -64,7 +72,9 @@ def _references(reference: Any) -> list[str]:
         return [reference]
     if isinstance(reference, Sequence) and reference and all(isinstance(r, str) for r in reference):
         return list(reference)
-    raise ScorerError(f"em/f1 need a string or a list of strings as reference, got {reference!r}")
+    raise ScorerError(
+        f"text scorers need a string or a list of strings as reference, got {reference!r}"
+    )
 
 
 def exact_match(prediction: str, reference: Any) -> float:
@@ -106,6 +116,63 @@ def squad_scores(
         em += exact_match(predictions[qid], list(truths))
         f1 += token_f1(predictions[qid], list(truths))
     return {"exact_match": 100 * em / len(references), "f1": 100 * f1 / len(references)}
+
+
+_ROUGE_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def rouge_tokens(text: str) -> list[str]:
+    """rouge-score's tokenizer without stemming: lower case, split on anything not a-z or 0-9."""
+    return [t for t in _ROUGE_SPLIT.split(text.lower()) if t]
+
+
+def _f_measure(overlap: int, predicted: int, expected: int) -> float:
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / predicted, overlap / expected
+    return 2 * precision * recall / (precision + recall)
+
+
+def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence, bit-parallel (Hyyro 2004): one big-integer
+    add per token of `a`, where the textbook dynamic program takes len(b) steps."""
+    positions: dict[str, int] = {}
+    for j, token in enumerate(b):
+        positions[token] = positions.get(token, 0) | 1 << j
+    full = (1 << len(b)) - 1
+    v = full
+    for token in a:
+        u = v & positions.get(token, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(b) - bin(v).count("1")
+
+
+def rouge_l(prediction: str, reference: Any) -> float:
+    """ROUGE-L F1 of the prediction against each reference; the max over references."""
+    predicted = rouge_tokens(prediction)
+    best = 0.0
+    for text in _references(reference):
+        expected = rouge_tokens(text)
+        lcs = lcs_length(predicted, expected) if predicted and expected else 0
+        best = max(best, _f_measure(lcs, len(predicted), len(expected)))
+    return best
+
+
+def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
+    return Counter(zip(*(tokens[i:] for i in range(n)), strict=False))
+
+
+def rouge_n(prediction: str, reference: Any, n: int = 2) -> float:
+    """ROUGE-N F1: n-grams in common (each counted at most as often as on both sides)."""
+    if n < 1:
+        raise ScorerError(f"rouge_n needs n >= 1, got {n}")
+    predicted = _ngrams(rouge_tokens(prediction), n)
+    best = 0.0
+    for text in _references(reference):
+        expected = _ngrams(rouge_tokens(text), n)
+        overlap = sum((predicted & expected).values())
+        best = max(best, _f_measure(overlap, sum(predicted.values()), sum(expected.values())))
+    return best
 
 
 def regex_match(output: str, pattern: re.Pattern[str]) -> float:
@@ -223,6 +290,13 @@ def build_scorer(spec: str | Mapping[str, Any]) -> Scorer:
         return Scorer(name, token_f1)
     if kind == "json_fields":
         return Scorer(name, json_fields)
+    if kind == "rouge_l":
+        return Scorer(name, rouge_l)
+    if kind == "rouge_n":
+        order = int(options.get("n", 2))
+        if order < 1:
+            raise ScorerError(f"scorer rouge_n: n must be 1 or more, got {order}")
+        return Scorer(name, lambda output, reference: rouge_n(output, reference, order))
     if kind == "regex":
         if "pattern" not in options:
             raise ScorerError("scorer regex needs a 'pattern'")
@@ -255,5 +329,5 @@ def build_scorer(spec: str | Mapping[str, Any]) -> Scorer:
         tolerance = float(options.get("tolerance", 0.0))
         relative = bool(options.get("relative", False))
         return Scorer(name, lambda out, ref: numeric_close(out, ref, tolerance, relative))
-    known = "em, f1, regex, json, json_fields, numeric, embedding, judge"
+    known = "em, f1, rouge_l, rouge_n, regex, json, json_fields, numeric, embedding, judge"
     raise ScorerError(f"unknown scorer {kind!r}; known: {known}")

@@ -21,6 +21,9 @@ A suite (suite.yaml) names the dataset, the prompt, the providers and the scorer
 
 A `judge` scorer grades with an LLM: `judges:` lists the grading providers (as `providers:`) and
 the scorer names one with a rubric: `{type: judge, judge: grader, rubric: "Is it faithful?"}`.
+`human_labels: labels.json` names hand grades of the systems' outputs on the same 1-5 scale
+(`{"procedure": "...", "labels": {"<system>/<id>": grade}}`); `eval` reports the judge's
+agreement with them.
 
 Prompts are Jinja templates with square-bracket delimiters (`[[ field ]]`, `[% if %]`), so a
 prompt that shows the model a JSON example needs no escaping of its braces. A field the template
@@ -194,6 +197,8 @@ class Suite:
     description: str = ""
     # Providers that grade outputs for `judge` scorers (same entries as `providers`).
     judges: list[dict[str, Any]] = field(default_factory=list)
+    # Hand grades to measure the judge against (the file's path, beside suite.yaml).
+    human_labels: Path | None = None
 
     @property
     def root(self) -> Path:
@@ -240,4 +245,18 @@ def load_suite(path: Path) -> Suite:
     if primary not in names:
         raise SuiteError(f"{path}: primary metric {primary!r} is not one of the scorers {names}")
     description = str(doc.get("description", ""))
-    return Suite(name, path, examples, prompt, providers, scorers, primary, description, judges)
+    labels = doc.get("human_labels")
+    if labels is not None and not (path.parent / str(labels)).is_file():
+        raise SuiteError(f"{path}: human_labels file {labels} not found")
+    return Suite(
+        name,
+        path,
+        examples,
+        prompt,
+        providers,
+        scorers,
+        primary,
+        description,
+        judges,
+        path.parent / str(labels) if labels is not None else None,
+    )

@@ -1,4 +1,4 @@
-"""Content-addressed artifact storage on the local filesystem.
+"""Content-addressed artifact storage: the local filesystem, or any S3 API (see `s3store.py`).
 
 An artifact is stored once under `objects/<first 2 hex>/<sha256>`. Writing goes to a temporary
 file in `tmp/`, is hashed while it streams, fsync'd, then renamed into place (an atomic step on
@@ -6,8 +6,9 @@ POSIX), so a reader never sees a partial object and a killed writer leaves only 
 temporary file, which `gc()` removes. Every read re-hashes the bytes and refuses a mismatch:
 a flipped bit or a hand-edited file never reaches `pickle.loads`.
 
-The layout maps onto an object store (S3, GCS) one to one: the key is the hash, puts are
-whole-object and atomic, and nothing is ever overwritten with different content.
+The layout maps onto an object store one to one: the key is the hash, puts are whole-object
+and atomic, and nothing is ever overwritten with different content. `open_artifacts` picks the
+store from a location: a folder, or `s3://bucket/prefix` (S3, R2, MinIO; needs the `s3` extra).
 """
 
 from __future__ import annotations
@@ -21,13 +22,21 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from .errors import ArtifactIntegrityError, NotFoundError, ValidationError
 
-__all__ = ["ArtifactRef", "ArtifactSource", "ArtifactStore", "StagedArtifact"]
+__all__ = [
+    "ArtifactBackend",
+    "ArtifactRef",
+    "ArtifactSource",
+    "ArtifactStore",
+    "StagedArtifact",
+    "open_artifacts",
+    "stage_file",
+]
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
 
 ArtifactSource = bytes | Iterable[bytes] | BinaryIO | Path
@@ -61,6 +70,79 @@ def _chunks(source: ArtifactSource) -> Iterator[bytes]:
             yield bytes(chunk)
 
 
+def stage_file(tmp_dir: Path, source: ArtifactSource, *, fsync: bool) -> StagedArtifact:
+    """Stream `source` to a new file in `tmp_dir`, hashing it on the way; removed on failure."""
+    tmp = tmp_dir / f"{uuid.uuid4().hex}.part"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with tmp.open("wb") as fh:
+            for chunk in _chunks(source):
+                digest.update(chunk)
+                size += len(chunk)
+                fh.write(chunk)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return StagedArtifact(tmp, ArtifactRef(digest.hexdigest(), size))
+
+
+def check_digest(sha256: str) -> str:
+    """`sha256` if it is 64 lowercase hex digits; anything else could address another object."""
+    if not isinstance(sha256, str) or not SHA256_HEX.match(sha256):
+        raise ValidationError(f"invalid artifact digest {sha256!r}: expected 64 hex digits")
+    return sha256
+
+
+def stale_parts(tmp_dir: Path, min_age_s: float) -> list[str]:
+    """Delete staged files in `tmp_dir` older than `min_age_s` (a live upload is younger)."""
+    cutoff = time.time() - min_age_s
+    removed: list[str] = []
+    for path in tmp_dir.glob("*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+    return removed
+
+
+class ArtifactBackend(Protocol):
+    """What the registry needs from an artifact store (local folder or S3 bucket)."""
+
+    @property
+    def location(self) -> str: ...
+
+    def put(self, source: ArtifactSource) -> ArtifactRef: ...
+
+    def stage(self, source: ArtifactSource) -> StagedArtifact: ...
+
+    def commit(self, staged: StagedArtifact) -> ArtifactRef: ...
+
+    def discard(self, staged: StagedArtifact) -> None: ...
+
+    def read(self, sha256: str, *, what: str = "artifact") -> bytes: ...
+
+    def verify(self, sha256: str) -> bool: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def digests(self) -> set[str]: ...
+
+    def gc(self, protected: set[str], *, min_age_s: float = 3600.0) -> list[str]: ...
+
+
+def open_artifacts(location: str | Path, *, fsync: bool = True) -> ArtifactBackend:
+    """The store at `location`: `s3://bucket/prefix` for an S3 API, anything else a folder."""
+    if isinstance(location, str) and location.startswith("s3://"):
+        from .s3store import S3ArtifactStore
+
+        return S3ArtifactStore.from_uri(location)
+    return ArtifactStore(location, fsync=fsync)
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -80,11 +162,13 @@ class ArtifactStore:
         self._objects.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
 
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
     def path_for(self, sha256: str) -> Path:
         """The object's path; refuses anything that is not a sha256 hex digest."""
-        if not isinstance(sha256, str) or not _SHA256.match(sha256):
-            raise ValidationError(f"invalid artifact digest {sha256!r}: expected 64 hex digits")
-        path = self._objects / sha256[:2] / sha256
+        path = self._objects / check_digest(sha256)[:2] / sha256
         if not path.resolve().is_relative_to(self._objects):  # belt and braces
             raise ValidationError(f"artifact path escapes the store: {sha256!r}")
         return path
@@ -98,22 +182,7 @@ class ArtifactStore:
 
         Splitting the two lets a registration lease the digest (known only after hashing)
         before the object becomes visible, so gc cannot race it (see `Store.lease_artifact`)."""
-        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with tmp.open("wb") as fh:
-                for chunk in _chunks(source):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    fh.write(chunk)
-                fh.flush()
-                if self.fsync:
-                    os.fsync(fh.fileno())
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return StagedArtifact(tmp, ArtifactRef(digest.hexdigest(), size))
+        return stage_file(self._tmp, source, fsync=self.fsync)
 
     def commit(self, staged: StagedArtifact) -> ArtifactRef:
         """Move a staged file into place, or drop it if an intact copy is already there."""
@@ -169,7 +238,7 @@ class ArtifactStore:
         return self.path_for(sha256).exists()
 
     def digests(self) -> set[str]:
-        return {p.name for p in self._objects.glob("??/*") if _SHA256.match(p.name)}
+        return {p.name for p in self._objects.glob("??/*") if SHA256_HEX.match(p.name)}
 
     def gc(self, protected: set[str], *, min_age_s: float = 3600.0) -> list[str]:
         """Delete every object not in `protected`, and temporary files older than `min_age_s`.
@@ -179,13 +248,7 @@ class ArtifactStore:
         can be taken. The age guard is for temporary files, which a live upload is writing.
         Returns the removed digests and temporary file names.
         """
-        cutoff = time.time() - min_age_s
-        removed: list[str] = []
-        for path in self._tmp.glob("*.part"):
-            with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_mtime <= cutoff:
-                    path.unlink(missing_ok=True)
-                    removed.append(path.name)
+        removed = stale_parts(self._tmp, min_age_s)
         for sha in sorted(self.digests() - protected):
             self.path_for(sha).unlink(missing_ok=True)
             removed.append(sha)

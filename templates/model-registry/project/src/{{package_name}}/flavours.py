@@ -2,6 +2,9 @@
 
 - `sklearn`: a pickled scikit-learn estimator; the scikit-learn version is recorded, because a
   pickle is only guaranteed to load under the version that wrote it.
+- `skops`: a scikit-learn estimator in skops' format, the safe one: loading rebuilds only
+  types on skops' allow-list (scikit-learn, numpy, scipy) and never runs the file's code, so
+  it loads whoever uploaded it. Anything else in the file is refused by name.
 - `pickle`: any picklable Python object.
 - `bytes`: opaque bytes (an ONNX file, a tarball); `load` returns them unchanged.
 
@@ -19,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ValidationError
+from .errors import UnsafeArtifactError, ValidationError
 
 __all__ = [
     "FLAVOURS",
@@ -32,7 +35,7 @@ __all__ = [
     "serialize",
 ]
 
-FLAVOURS = ("sklearn", "pickle", "bytes")
+FLAVOURS = ("sklearn", "skops", "pickle", "bytes")
 PICKLE_FLAVOURS = ("sklearn", "pickle")  # loading these runs code: see Registry.load_model
 
 
@@ -45,7 +48,7 @@ def infer_flavour(obj: object) -> str:
 
 
 def framework_of(flavour: str) -> str:
-    if flavour != "sklearn":
+    if flavour not in ("sklearn", "skops"):
         return ""
     import sklearn
 
@@ -59,14 +62,33 @@ def serialize(obj: object, flavour: str) -> bytes:
         return bytes(obj)
     if flavour in ("sklearn", "pickle"):
         return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    if flavour == "skops":
+        import skops.io
+
+        data: bytes = skops.io.dumps(obj)
+        return data
     raise ValidationError(f"unknown flavour {flavour!r}: choose one of {', '.join(FLAVOURS)}")
 
 
-def deserialize(data: bytes, flavour: str) -> Any:
+def deserialize(data: bytes, flavour: str, *, trust: bool = False, where: str = "") -> Any:
+    """Rebuild a model; a skops file with types off the allow-list loads only with `trust`."""
     if flavour == "bytes":
         return data
     if flavour in ("sklearn", "pickle"):
         return pickle.loads(data)  # noqa: S301 - bytes were sha256-verified by the caller
+    if flavour == "skops":
+        import skops.io
+
+        try:
+            untrusted = skops.io.get_untrusted_types(data=data)
+        except Exception as exc:  # a zip that is not a skops file
+            raise ValidationError(f"{where}: not a readable skops file ({exc})") from None
+        if untrusted and not trust:
+            raise UnsafeArtifactError(
+                f"{where}: the skops file holds types off the allow-list {untrusted}; "
+                "pass trust_pickle=True (CLI --trust-pickle) if you trust them"
+            )
+        return skops.io.loads(data, trusted=untrusted or None)
     raise ValidationError(f"unknown flavour {flavour!r}: choose one of {', '.join(FLAVOURS)}")
 
 

@@ -8,6 +8,10 @@ run inside one transaction that first locks the model:
 - SQLite: `BEGIN IMMEDIATE` takes the database's single write lock (WAL mode keeps readers going);
 - PostgreSQL: `SELECT ... FOR UPDATE` on the model's row serialises writers of that model only.
 
+The schema is versioned (`SCHEMA_VERSION`, kept in `registry_schema`): opening an older
+database upgrades it in place, one step at a time, in the transaction that holds the schema
+lock, and audits the upgrade; a database newer than the code is refused.
+
 Version numbers come from a per-model counter that only ever grows (`last_version`), so a number
 is never handed out twice, not even after a failed registration. The audit log and the version
 rows are protected by database triggers: UPDATE and DELETE on them raise.
@@ -30,7 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import AlreadyExistsError, NotFoundError, PromotionRefusedError, ValidationError
+from .errors import (
+    AlreadyExistsError,
+    ConfigError,
+    NotFoundError,
+    PromotionRefusedError,
+    ValidationError,
+)
 from .policy import Decision, decide
 from .records import (
     STAGE_ALIAS,
@@ -43,11 +53,15 @@ from .records import (
     VersionDraft,
 )
 
-__all__ = ["Delivery", "SqlStore", "SqliteStore", "Store", "Webhook"]
+__all__ = ["SCHEMA_VERSION", "Delivery", "SqlStore", "SqliteStore", "Store", "Webhook"]
 
 Decider = Callable[..., Decision]
 
 GENESIS_HASH = "0" * 64  # the prev_hash of the first audit entry
+
+# 1: scaffold 0.1.0 (no lineage or origin columns, an unchained audit log, deliveries without
+#    a schedule, no artifact leases); 2: this code.
+SCHEMA_VERSION = 2
 
 
 def audit_hash(prev: str, *fields: Any) -> str:
@@ -306,7 +320,25 @@ def _schema(id_column: str) -> list[str]:
             expires_at DOUBLE PRECISION NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS audit_log_model ON audit_log (model, id)",
         "CREATE INDEX IF NOT EXISTS deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+        """CREATE TABLE IF NOT EXISTS registry_schema (
+            version BIGINT NOT NULL,
+            applied_at DOUBLE PRECISION NOT NULL)""",
     ]
+
+
+# Version 1 -> 2, in place. Old versions did not record who serialised them, so they count as
+# uploads (an old pickle then loads only with the trust opt-in); old deliveries get a schedule
+# (due now) and their event id back from the payload; 'failed' was the dead-letter state.
+_UPGRADE_1_TO_2 = [
+    "ALTER TABLE model_versions ADD COLUMN run_uri TEXT",
+    "ALTER TABLE model_versions ADD COLUMN origin TEXT NOT NULL DEFAULT 'upload'",
+    "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE webhook_deliveries ADD COLUMN event_id TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE webhook_deliveries ADD COLUMN next_attempt_at DOUBLE PRECISION NOT NULL DEFAULT 0",
+    "UPDATE webhook_deliveries SET status = 'dead' WHERE status = 'failed'",
+    "DROP INDEX IF EXISTS deliveries_status",
+]
 
 
 class SqlStore(Store):
@@ -343,6 +375,75 @@ class SqlStore(Store):
 
     def _lock_leases(self, conn: Any) -> None:
         """Inside gc's transaction: block new artifact leases until it commits (SQLite: no-op)."""
+
+    @abstractmethod
+    def _has_table(self, conn: Any, table: str) -> bool:
+        """Whether `table` exists in the database (the current schema, for PostgreSQL)."""
+
+    @abstractmethod
+    def _audit_guard_lifted(self, conn: Any) -> Any:
+        """A context manager inside which the audit log's UPDATE guard is off (migrations)."""
+
+    # -- schema ----------------------------------------------------------------------------
+    def schema_version(self, conn: Any = None) -> int | None:
+        """The database's schema version; 1 for a pre-versioning database, None if empty."""
+        conn = conn or self._conn()
+        if self._has_table(conn, "registry_schema"):
+            row = self._x(conn, "SELECT MAX(version) FROM registry_schema").fetchone()
+            return int(row[0])
+        return 1 if self._has_table(conn, "model_versions") else None
+
+    def _migrate(self, conn: Any, id_column: str) -> bool:
+        """Inside the schema lock's transaction: create the schema, or upgrade an older one in
+        place. True when the database was empty (the dialect then adds its guards)."""
+        found = self.schema_version(conn)
+        if found is not None and found > SCHEMA_VERSION:
+            raise ConfigError(
+                f"the registry database has schema version {found}, newer than this code's "
+                f"{SCHEMA_VERSION}: upgrade the package before opening it"
+            )
+        if found == 1:
+            for statement in _UPGRADE_1_TO_2:
+                self._x(conn, statement)
+            self._backfill_event_ids(conn)
+        for statement in _schema(id_column):
+            self._x(conn, statement)
+        if found == 1:
+            self._chain_audit_log(conn)
+        if found != SCHEMA_VERSION:
+            self._x(conn, "INSERT INTO registry_schema (version, applied_at) VALUES (?, ?)",
+                    (SCHEMA_VERSION, time.time()))  # fmt: skip
+        if found is not None and found < SCHEMA_VERSION:
+            details = {"from": found, "to": SCHEMA_VERSION}
+            self._audit(conn, "", None, "migrate", "ok", "registry", "schema upgrade", details)
+        return found is None
+
+    def _backfill_event_ids(self, conn: Any) -> None:
+        for delivery_id, payload in self._x(
+            conn, "SELECT id, payload FROM webhook_deliveries"
+        ).fetchall():
+            try:
+                event_id = str(json.loads(payload).get("event_id") or "")
+            except (ValueError, AttributeError):
+                event_id = ""
+            self._x(conn, "UPDATE webhook_deliveries SET event_id = ? WHERE id = ?",
+                    (event_id or f"v1-{delivery_id}", delivery_id))  # fmt: skip
+
+    def _chain_audit_log(self, conn: Any) -> None:
+        """Hash-chain the entries written before the chain existed, unchanged, in id order:
+        from here on an edit or a removal breaks the chain (see `verify_audit`)."""
+        rows = self._x(
+            conn,
+            "SELECT id, at, model, version, action, outcome, actor, reason, details "
+            "FROM audit_log ORDER BY id",
+        ).fetchall()
+        prev = GENESIS_HASH
+        with self._audit_guard_lifted(conn):
+            for row in rows:
+                digest = audit_hash(prev, *row[1:9])
+                self._x(conn, "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?",
+                        (prev, digest, row[0]))  # fmt: skip
+                prev = digest
 
     # -- plumbing ------------------------------------------------------------------------
     def _conn(self) -> Any:
@@ -1144,7 +1245,8 @@ class SqliteStore(SqlStore):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _schema("INTEGER PRIMARY KEY AUTOINCREMENT") + _SQLITE_TRIGGERS:
+                self._migrate(conn, "INTEGER PRIMARY KEY AUTOINCREMENT")
+                for statement in _SQLITE_TRIGGERS:
                     conn.execute(statement)
                 conn.execute("COMMIT")
             except BaseException:
@@ -1170,6 +1272,18 @@ class SqliteStore(SqlStore):
             yield
         finally:
             conn.execute("COMMIT")
+
+    def _has_table(self, conn: Any, table: str) -> bool:
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        return row is not None
+
+    @contextmanager
+    def _audit_guard_lifted(self, conn: Any) -> Iterator[None]:
+        conn.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        yield
+        conn.execute(_SQLITE_TRIGGERS[0])  # audit_log's UPDATE guard
 
     def _lock_model(self, conn: Any, name: str) -> bool:
         # BEGIN IMMEDIATE already holds the database-wide write lock.

@@ -55,7 +55,7 @@ async function predict() {
         demo.el("strong", { id: "probability" }, body.probability.toFixed(3)),
         ` (threshold ${body.threshold.toFixed(3)}): `, demo.el("strong", { id: "decision" }, body.label)),
       demo.el("table", { class: "results", id: "contributions" },
-        demo.el("thead", {}, demo.el("tr", {}, demo.el("th", {}, "feature"), demo.el("th", {}, "value"), demo.el("th", {}, "effect on probability"))),
+        demo.el("thead", {}, demo.el("tr", {}, demo.el("th", {}, "feature"), demo.el("th", {}, "value"), demo.el("th", {}, "effect on score (before calibration)"))),
         demo.el("tbody", {}, ...bars)),
     );
   } catch (error) {

@@ -5,7 +5,7 @@ paired t-test over folds is overconfident (it rejects "no difference" far too of
 Bengio (2003, "Inference for the generalization error", Machine Learning 52) inflate the
 variance of the mean difference from s^2 / k to (1 / k + n_test / n_train) * s^2. With
 n_test / n_train = 0 the test is the ordinary paired t-test (scipy.stats.ttest_rel), which the
-tests check.
+tests check. Holm's adjustment and bootstrap intervals are in the shared stats.py.
 """
 
 from __future__ import annotations
