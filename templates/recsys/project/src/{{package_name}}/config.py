@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .abtest import ClickModel
-from .models import MODELS
+from .models import DEFAULT_MODELS
 
 __all__ = ["ABConfig", "EvalConfig"]
 
@@ -22,9 +22,12 @@ class EvalConfig:
     k: int = 10  # list length users see; metrics are @k
     test_fraction: float = 0.2  # share of interactions (or of each user's) held out
     min_rating: float | None = None  # keep ratings >= this as positives; None keeps every row
-    models: tuple[str, ...] = tuple(MODELS)
+    models: tuple[str, ...] = DEFAULT_MODELS  # spark-als only when named (`spark` extra)
     seed: int = 0
     quick: bool = False  # a small synthetic log and A/B population, for CI and smoke tests
+    # Search each model's grid (tuning.GRIDS) on a validation split carved from the training
+    # part before the one test evaluation; off, the models' shipped defaults are used.
+    tune: bool = False
     abtest: bool = True  # also run the A/B simulation (synthetic data only)
     # Sign flips of the paired randomisation test; 10,000 puts the Monte Carlo error of a
     # p-value near 0.05 at about 0.002, small against the 0.05 threshold.
