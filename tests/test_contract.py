@@ -51,7 +51,8 @@ OPTIONAL_SHARED_PAIRS = [
 ]
 # Names whose definition belongs to a shared module: a template defining one again duplicates it.
 SHARED_DEFINITIONS = re.compile(
-    r"^def (fill_readme)\(",
+    r"^def (holm|mcnemar_exact_p|paired_randomisation_p|bootstrap_ci|bootstrap_statistic_ci"
+    r"|minimum_detectable_effect|fill_readme)\(",
     re.MULTILINE,
 )
 EXTENDED = {
