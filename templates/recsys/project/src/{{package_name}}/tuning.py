@@ -90,7 +90,7 @@ def tune(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # k clamped by the harness already
                 model = make_model(name, seed, params, features=features)
-                run = evaluate_model(model, fit_on, parts.test, k)
+                run = evaluate_model(model, fit_on, parts.test, k, log=parts.train)
             trials.append((params, float(run.per_user_ndcg.mean())))
         best = int(np.argmax([score for _, score in trials]))  # first of equal scores
         results[name] = Tuned(name, trials[best][0], trials[best][1], trials)
